@@ -1,0 +1,36 @@
+// Subcommands of DESIGN.md that later work completes. They are listed in
+// `hel --help` so the command line is whole, and say plainly that they are not
+// available yet instead of pretending to work.
+#include <iostream>
+
+#include "cli/Commands.h"
+#include "support/Diagnostics.h"
+
+namespace hel::cli {
+
+void addPendingCommands(CLI::App& app, int* status) {
+  struct Pending {
+    const char* name;
+    const char* description;
+  };
+  static const Pending kPending[] = {
+      {"run", "Run a .hel script (--device cuda|cpu|meta, --autotune none|quick|full)"},
+      {"test", "Run every .hel script under PATHs and count checks: `N passed, N failed`"},
+      {"check", "Type-check and compile every kernel a script reaches, launching nothing"},
+      {"tune", "Autotune every kernel call a script makes and write FILE.hel.tune.toml"},
+      {"bench", "Time every kernel call a script makes (ms, GB/s, TFLOP/s)"},
+      {"devices", "List the GPUs seen, with their compute capability and peak figures"},
+  };
+  for (const Pending& pending : kPending) {
+    CLI::App* command = app.add_subcommand(pending.name, pending.description);
+    command->allow_extras();
+    const char* name = pending.name;
+    command->callback([name, status] {
+      DiagnosticEngine diags(std::cerr);
+      diags.report(diag::CommandNotAvailable, {}, name);
+      *status = kExitUsage;
+    });
+  }
+}
+
+}  // namespace hel::cli
