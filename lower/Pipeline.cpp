@@ -1,0 +1,50 @@
+// The pass pipeline, in order. canonicalize runs again after mask-elimination
+// to fold what the ranges decided (selects on now-constant masks, `and`s of
+// true); licm comes before cse so that hoisted ops meet their equals outside
+// the loop; dce last sweeps what the others left unused.
+#include "lower/Pipeline.h"
+
+#include <fmt/format.h>
+
+#include "lower/Verifier.h"
+#include "lower/passes/Passes.h"
+
+namespace hel::tir {
+
+const std::vector<Pass>& pipeline() {
+  static const std::vector<Pass> passes = {
+      {"canonicalize", "fold constants, simplify identities and selects", canonicalize},
+      {"mask-elimination", "drop masks that a range analysis proves all true", eliminateMasks},
+      {"canonicalize", "fold constants, simplify identities and selects", canonicalize},
+      {"licm", "hoist loop-invariant pure ops out of for loops", hoistLoopInvariants},
+      {"cse", "merge equal pure ops", eliminateCommonSubexpressions},
+      {"dce", "remove unused ops without side effects", eliminateDeadCode},
+  };
+  return passes;
+}
+
+const Pass* findPass(const std::string& name) {
+  for (const Pass& pass : pipeline())
+    if (name == pass.name) return &pass;
+  return nullptr;
+}
+
+std::string runPasses(Module& module, const std::vector<std::string>& names) {
+  std::vector<const Pass*> passes;
+  if (names.empty()) {
+    for (const Pass& pass : pipeline()) passes.push_back(&pass);
+  }
+  for (const std::string& name : names) {
+    const Pass* pass = findPass(name);
+    if (!pass) return fmt::format("unknown pass '{}'", name);
+    passes.push_back(pass);
+  }
+  for (const Pass* pass : passes) {
+    pass->run(module);
+    if (std::string problem = verify(module); !problem.empty())
+      return fmt::format("after pass '{}': {}", pass->name, problem);
+  }
+  return "";
+}
+
+}  // namespace hel::tir
