@@ -109,7 +109,8 @@ bool parseIRDType(std::string_view text, DType* dtype);
 //                into masked lanes first. Combines along the axis in index order.
 //   scan         tile {op, axis}                  -> same type; inclusive
 //   dot          a, b, acc {precision}            -> acc's type; <MxK> @ <KxN> + <MxN>,
-//                or batched <BxMxK> @ <BxKxN> + <BxMxN>; a, b the same dtype;
+//                or batched <BxMxK> @ <BxKxN> + <BxMxN>; a, b the same dtype
+//                (not i1), acc floating exactly when they are;
 //                precision "ieee" | "tf32" | "tf32x3"
 //   for          lo, hi, step, inits...           -> the inits' types; lo, hi, step the
 //                same integer scalar type, step > 0; one region whose block arguments

@@ -67,8 +67,8 @@ Op* IRBuilder::create(OpKind kind, Values operands, const std::vector<Type>& res
 
 Value* IRBuilder::constant(const Type& type, double value) {
   if (isFloating(type.dtype)) return create(OpKind::Constant, {}, {type}, {{"value", value}})->result();
-  require(value >= -0x1p63 && value < 0x1p63 && static_cast<double>(static_cast<int64_t>(value)) == value,
-          "constant", fmt::format("{} is not a value of {}", value, toString(type)));
+  require(value >= -0x1p63 && value < 0x1p63 && static_cast<double>(static_cast<int64_t>(value)) == value, "constant",
+          fmt::format("{} is not a value of {}", value, toString(type)));
   return intConstant(type, static_cast<int64_t>(value));
 }
 
@@ -190,8 +190,7 @@ Value* IRBuilder::atomic(const std::string& op, Value* ptr, Value* offsets, Valu
 Value* IRBuilder::atomicCas(Value* ptr, Value* offsets, Value* compare, Value* value, Value* mask) {
   Values operands{ptr, offsets, compare, value};
   if (mask) operands.push_back(mask);
-  return create(OpKind::Atomic, std::move(operands), {typeOf(value, "atomic")}, {{"op", std::string("cas")}})
-      ->result();
+  return create(OpKind::Atomic, std::move(operands), {typeOf(value, "atomic")}, {{"op", std::string("cas")}})->result();
 }
 
 // ---- reductions and matmul ----
@@ -220,9 +219,7 @@ Value* IRBuilder::dot(Value* a, Value* b, Value* acc, const std::string& precisi
 
 // ---- control flow ----
 
-void IRBuilder::yield(Block& block, const Values& values) {
-  IRBuilder(block).create(OpKind::Yield, values, {});
-}
+void IRBuilder::yield(Block& block, const Values& values) { IRBuilder(block).create(OpKind::Yield, values, {}); }
 
 Values IRBuilder::forLoop(Value* lo, Value* hi, Value* step, const Values& inits, const ForBody& body) {
   Values operands{lo, hi, step};

@@ -264,7 +264,8 @@ class Parser {
   void define(const std::string& name, Value* value, SourceRange range) {
     auto [it, inserted] = definitions_.emplace(name, range);
     if (!inserted) {
-      diags_.report(diag::TirRedefinedValue, range, "%" + name).note(diag::TirPreviousDefinition, it->second, "%" + name);
+      diags_.report(diag::TirRedefinedValue, range, "%" + name)
+          .note(diag::TirPreviousDefinition, it->second, "%" + name);
       throw ParseFailure{};
     }
     // Numbers are positions, not names: the printer renumbers them.

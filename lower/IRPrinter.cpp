@@ -41,8 +41,7 @@ class ValueNames {
       hint += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.') ? c : '_';
     if (!hint.empty() && std::isdigit(static_cast<unsigned char>(hint[0]))) hint.insert(0, "_");
     std::string name = hint.empty() ? std::to_string(nextNumber_++) : hint;
-    for (unsigned suffix = 1; !hint.empty() && used_.count(name); ++suffix)
-      name = fmt::format("{}_{}", hint, suffix);
+    for (unsigned suffix = 1; !hint.empty() && used_.count(name); ++suffix) name = fmt::format("{}_{}", hint, suffix);
     used_.insert(name);
     names_.emplace(value, std::move(name));
   }
@@ -61,10 +60,8 @@ std::string quoted(const std::string& text) {
       case '\n': out += "\\n"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20)
-          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-        else
-          out += c;
+        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        else out += c;
     }
   }
   return out + "\"";

@@ -1,14 +1,27 @@
-// Turns a run-time op of support/Ops.def into a compile-time one: calls
+// Evaluating ops of support/Ops.def on IR values (constant folding, the CPU
+// backend).
+//
+// withUnaryOp and friends turn a run-time op into a compile-time one: they call
 // f(std::integral_constant<UnaryOp, UnaryOp::Exp>{}) and so on, so that code
 // can switch once on the op and then run a loop that calls
-// hel::scalar::unary<Op>(x) directly (constant folding, the CPU backend).
+// hel::scalar::unary<Op>(x) directly.
 #pragma once
 
 #include <type_traits>
 
+#include "lower/IR.h"
 #include "support/Ops.h"
+#include "support/ScalarOps.h"
 
 namespace hel::tir {
+
+// A `const` op's value attribute (an int64 or a double) as the storage type T
+// of a dtype, converted as a cast would.
+template <class T>
+T constantAs(const Attribute& value) {
+  if (const int64_t* integer = std::get_if<int64_t>(&value)) return scalar::convert<T>(*integer);
+  return scalar::convert<T>(std::get<double>(value));
+}
 
 template <class F>
 decltype(auto) withUnaryOp(UnaryOp op, F&& f) {

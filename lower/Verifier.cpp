@@ -161,8 +161,8 @@ class OpRules {
     for (int64_t d = 0; d < out().rank(); ++d) {
       int64_t from = in(0).shape[d], to = out().shape[d];
       if (from != to && from != 1)
-        return fmt::format("cannot broadcast {} to {}: dim {} is neither equal nor 1", toString(in(0)),
-                           toString(out()), d);
+        return fmt::format("cannot broadcast {} to {}: dim {} is neither equal nor 1", toString(in(0)), toString(out()),
+                           d);
     }
     return "";
   }
@@ -179,8 +179,7 @@ class OpRules {
 
   std::string reshape() {
     if (std::string e = counts(1, 1, 0); !e.empty()) return e;
-    if (!in(0).isTile() || !out().isTile() || in(0).dtype != out().dtype ||
-        in(0).numElements() != out().numElements())
+    if (!in(0).isTile() || !out().isTile() || in(0).dtype != out().dtype || in(0).numElements() != out().numElements())
       return fmt::format("cannot reshape {} to {}", toString(in(0)), toString(out()));
     return "";
   }
@@ -332,7 +331,8 @@ class OpRules {
     bool batchOk = rank == 2 || (a.shape[0] == b.shape[0] && a.shape[0] == acc.shape[0]);
     if (!batchOk || a.shape[n] != b.shape[m] || acc.shape[m] != a.shape[m] || acc.shape[n] != b.shape[n])
       return fmt::format("dot shapes do not match: {}", shapes);
-    if (a.dtype != b.dtype || isFloating(a.dtype) != isFloating(acc.dtype))
+    if (a.dtype != b.dtype || isFloating(a.dtype) != isFloating(acc.dtype) || a.dtype == DType::Bool ||
+        acc.dtype == DType::Bool)
       return fmt::format("dot operand dtypes do not match: {}", shapes);
     return out() == acc ? "" : mismatch("result", out(), acc);
   }

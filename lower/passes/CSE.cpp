@@ -22,7 +22,9 @@ std::string attributeKey(const Attribute& attribute) {
       return fmt::format("f{:x}", bits);
     }
     std::string operator()(const std::string& value) const { return fmt::format("s{}:{}", value.size(), value); }
-    std::string operator()(const std::vector<int64_t>& value) const { return fmt::format("[{}]", fmt::join(value, ",")); }
+    std::string operator()(const std::vector<int64_t>& value) const {
+      return fmt::format("[{}]", fmt::join(value, ","));
+    }
   };
   return std::visit(Formatter{}, attribute);
 }

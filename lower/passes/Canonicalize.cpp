@@ -20,18 +20,11 @@
 #include "lower/OpDispatch.h"
 #include "lower/Rewrite.h"
 #include "lower/passes/Passes.h"
-#include "support/ScalarOps.h"
 
 namespace hel::tir {
 namespace {
 
 // ---- evaluating constants ----
-
-template <class T>
-T fromAttribute(const Attribute& value) {
-  if (const int64_t* integer = std::get_if<int64_t>(&value)) return scalar::convert<T>(*integer);
-  return scalar::convert<T>(std::get<double>(value));
-}
 
 template <class T>
 Attribute toAttribute(T value) {
@@ -55,7 +48,7 @@ std::optional<Attribute> foldUnary(UnaryOp op, DType dtype, const Attribute& x) 
       if constexpr (!scalar::kUnaryDefined<kOp, T>) {
         return std::nullopt;
       } else {
-        return stored<T>(scalar::unary<kOp>(static_cast<scalar::OpMath<T>>(fromAttribute<T>(x))));
+        return stored<T>(scalar::unary<kOp>(static_cast<scalar::OpMath<T>>(constantAs<T>(x))));
       }
     });
   });
@@ -71,7 +64,7 @@ std::optional<Attribute> foldBinary(BinaryOp op, DType dtype, const Attribute& a
         return std::nullopt;
       } else {
         try {
-          return stored<T>(scalar::binary<kOp>(static_cast<M>(fromAttribute<T>(a)), static_cast<M>(fromAttribute<T>(b))));
+          return stored<T>(scalar::binary<kOp>(static_cast<M>(constantAs<T>(a)), static_cast<M>(constantAs<T>(b))));
         } catch (const scalar::ZeroDivisionError&) {
           return std::nullopt;
         }
@@ -84,7 +77,7 @@ Attribute foldCast(DType from, DType to, const Attribute& x) {
   return visitDType(from, [&](auto fromTag) {
     return visitDType(to, [&](auto toTag) {
       using To = typename decltype(toTag)::type;
-      return toAttribute(scalar::convert<To>(fromAttribute<typename decltype(fromTag)::type>(x)));
+      return toAttribute(scalar::convert<To>(constantAs<typename decltype(fromTag)::type>(x)));
     });
   });
 }

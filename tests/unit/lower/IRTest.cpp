@@ -70,8 +70,7 @@ TEST_CASE("the text form of an elementwise kernel with masks") {
 
 TEST_CASE("regions print their block arguments and yields") {
   std::string text = print(*samples::rowReduce(ReduceOp::Sum, 64, 1000, 8, 128));
-  CHECK(text.find("%acc = for %9, %10, %11, %8 : <8xf32> {\n  ^bb(%12: i32, %13: <8xf32>):\n") !=
-        std::string::npos);
+  CHECK(text.find("%acc = for %9, %10, %11, %8 : <8xf32> {\n  ^bb(%12: i32, %13: <8xf32>):\n") != std::string::npos);
   CHECK(text.find("    yield %") != std::string::npos);
   CHECK(text.find("= reduce %") != std::string::npos);
   std::string ifText = print(*evenDoubler());
@@ -173,9 +172,8 @@ TEST_CASE("the builder rejects misuse with the rule that is broken") {
   CHECK_THROWS_WITH(b.load(p, ints, ints), Catch::Contains("mask has type <16xi32>"));
   CHECK_THROWS_WITH(b.dot(b.reshape(floats, {4, 4}), b.reshape(floats, {2, 8}), b.reshape(floats, {4, 4})),
                     Catch::Contains("dot shapes do not match"));
-  CHECK_THROWS_WITH(b.forLoop(b.index(0), b.index(4, DType::Int64), b.index(1), {}, [](IRBuilder&, Value*, const Values&) {
-    return Values{};
-  }),
+  CHECK_THROWS_WITH(b.forLoop(b.index(0), b.index(4, DType::Int64), b.index(1), {},
+                              [](IRBuilder&, Value*, const Values&) { return Values{}; }),
                     Catch::Contains("integer scalars of one type"));
   CHECK_THROWS_WITH(b.forLoop(b.index(0), b.index(4), b.index(1), {floats},
                               [&](IRBuilder&, Value*, const Values&) { return Values{ints}; }),

@@ -21,7 +21,8 @@ int maskedAccesses(std::unique_ptr<Kernel> kernel) {
   REQUIRE(problem.empty());
   int masked = 0;
   walk(module.kernels[0]->body, [&](const Op& op) {
-    if ((op.kind() == OpKind::Load && op.operands().size() > 2) || (op.kind() == OpKind::Store && op.operands().size() > 3))
+    if ((op.kind() == OpKind::Load && op.operands().size() > 2) ||
+        (op.kind() == OpKind::Store && op.operands().size() > 3))
       ++masked;
   });
   return masked;
@@ -47,7 +48,8 @@ TEST_CASE("runPasses names an unknown pass") {
 }
 
 TEST_CASE("canonicalize folds constants through ops and shapes, in the ops' dtypes") {
-  const char* input = R"(kernel @k(%p: ptr<f32>, %q: ptr<i32>, %x: i32, %f: f32) grid [128 / 32] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
+  const char* input =
+      R"(kernel @k(%p: ptr<f32>, %q: ptr<i32>, %x: i32, %f: f32) grid [128 / 32] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
   %six = const {value = 6} : i32
   %seven = const {value = 7} : i32
   %prod = mul %six, %seven : i32
@@ -92,7 +94,9 @@ TEST_CASE("canonicalize folds constants through ops and shapes, in the ops' dtyp
   return
 }
 )";
-  CHECK(afterPasses(input, {"canonicalize"}) == R"(kernel @k(%p: ptr<f32>, %q: ptr<i32>, %x: i32, %f: f32) grid [128 / 32] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
+  CHECK(
+      afterPasses(input, {"canonicalize"}) ==
+      R"(kernel @k(%p: ptr<f32>, %q: ptr<i32>, %x: i32, %f: f32) grid [128 / 32] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
   %six = const {value = 6} : i32
   %seven = const {value = 7} : i32
   %prod = const {value = 42} : i32
@@ -131,7 +135,8 @@ TEST_CASE("canonicalize folds constants through ops and shapes, in the ops' dtyp
 }
 
 TEST_CASE("cse merges equal pure ops that are visible, not loads nor ops of sibling regions") {
-  const char* input = R"(kernel @k(%p: ptr<f32>, %n: i32) grid [64 / 16] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
+  const char* input =
+      R"(kernel @k(%p: ptr<f32>, %n: i32) grid [64 / 16] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
   %i = arange {start = 0, end = 16} : <16xi32>
   %j = arange {start = 0, end = 16} : <16xi32>
   %a = load %p, %i : <16xf32>
@@ -164,7 +169,8 @@ TEST_CASE("cse merges equal pure ops that are visible, not loads nor ops of sibl
   return
 }
 )";
-  CHECK(afterPasses(input, {"cse"}) == R"(kernel @k(%p: ptr<f32>, %n: i32) grid [64 / 16] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
+  CHECK(afterPasses(input, {"cse"}) ==
+        R"(kernel @k(%p: ptr<f32>, %n: i32) grid [64 / 16] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
   %i = arange {start = 0, end = 16} : <16xi32>
   %a = load %p, %i : <16xf32>
   %b = load %p, %i : <16xf32>
@@ -196,7 +202,8 @@ TEST_CASE("cse merges equal pure ops that are visible, not loads nor ops of sibl
 }
 
 TEST_CASE("licm hoists invariant pure ops out of nested loops, not loads") {
-  const char* input = R"(kernel @k(%p: ptr<f32>, %n: i32) grid [64 / 16] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
+  const char* input =
+      R"(kernel @k(%p: ptr<f32>, %n: i32) grid [64 / 16] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
   %z = const {value = 0} : i32
   %one = const {value = 1} : i32
   %init = const {value = 0.0} : <16xf32>
@@ -224,7 +231,8 @@ TEST_CASE("licm hoists invariant pure ops out of nested loops, not loads") {
   return
 }
 )";
-  CHECK(afterPasses(input, {"licm"}) == R"(kernel @k(%p: ptr<f32>, %n: i32) grid [64 / 16] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
+  CHECK(afterPasses(input, {"licm"}) ==
+        R"(kernel @k(%p: ptr<f32>, %n: i32) grid [64 / 16] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
   %z = const {value = 0} : i32
   %one = const {value = 1} : i32
   %init = const {value = 0.0} : <16xf32>
@@ -255,7 +263,8 @@ TEST_CASE("licm hoists invariant pure ops out of nested loops, not loads") {
 }
 
 TEST_CASE("dce removes unused ops without side effects, loops of loads too, and keeps writes") {
-  const char* input = R"(kernel @k(%p: ptr<f32>, %n: i32) grid [64 / 16] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
+  const char* input =
+      R"(kernel @k(%p: ptr<f32>, %n: i32) grid [64 / 16] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
   %z = const {value = 0} : i32
   %one = const {value = 1} : i32
   %i = arange {start = 0, end = 16} : <16xi32>
@@ -287,7 +296,8 @@ TEST_CASE("dce removes unused ops without side effects, loops of loads too, and 
   return
 }
 )";
-  CHECK(afterPasses(input, {"dce"}) == R"(kernel @k(%p: ptr<f32>, %n: i32) grid [64 / 16] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
+  CHECK(afterPasses(input, {"dce"}) ==
+        R"(kernel @k(%p: ptr<f32>, %n: i32) grid [64 / 16] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
   %z = const {value = 0} : i32
   %one = const {value = 1} : i32
   %i = arange {start = 0, end = 16} : <16xi32>
@@ -312,7 +322,8 @@ TEST_CASE("dce removes unused ops without side effects, loops of loads too, and 
 }
 
 TEST_CASE("mask-elimination decides comparisons by ranges and drops all-true masks") {
-  const char* input = R"(kernel @k(%a: ptr<f32>, %n: i32) grid [1 / 64, 4096 / 64] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
+  const char* input =
+      R"(kernel @k(%a: ptr<f32>, %n: i32) grid [1 / 64, 4096 / 64] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
   %pid = program_id {axis = 0} : i32
   %pid1 = program_id {axis = 1} : i32
   %z = const {value = 0} : i32
@@ -356,7 +367,9 @@ TEST_CASE("mask-elimination decides comparisons by ranges and drops all-true mas
   return
 }
 )";
-  CHECK(afterPasses(input, {"mask-elimination"}) == R"(kernel @k(%a: ptr<f32>, %n: i32) grid [1 / 64, 4096 / 64] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
+  CHECK(
+      afterPasses(input, {"mask-elimination"}) ==
+      R"(kernel @k(%a: ptr<f32>, %n: i32) grid [1 / 64, 4096 / 64] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
   %pid = const {value = 0} : i32
   %pid1 = program_id {axis = 1} : i32
   %z = const {value = 0} : i32

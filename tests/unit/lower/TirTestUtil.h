@@ -14,7 +14,7 @@ namespace hel::tir::testing {
 struct Parsed {
   std::unique_ptr<SourceFile> file;  // the module's ops point into it
   std::unique_ptr<Module> module;
-  std::vector<std::string> errors;   // rendered diagnostics
+  std::vector<std::string> errors;  // rendered diagnostics
 };
 
 inline Parsed parseText(const std::string& text) {

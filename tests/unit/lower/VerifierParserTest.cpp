@@ -80,7 +80,8 @@ TEST_CASE("the verifier checks regions, terminators and dominance") {
   module.kernels.push_back(std::make_unique<Kernel>());
   Kernel& kernel = *module.kernels[0];
   kernel.name = "order";
-  auto constant = std::make_unique<Op>(OpKind::Constant, std::vector<Value*>{}, std::vector<Type>{Type::scalar(DType::Int32)});
+  auto constant =
+      std::make_unique<Op>(OpKind::Constant, std::vector<Value*>{}, std::vector<Type>{Type::scalar(DType::Int32)});
   constant->setAttribute("value", int64_t{1});
   auto sum = std::make_unique<Op>(OpKind::Binary, std::vector<Value*>{constant->result(), constant->result()},
                                   std::vector<Type>{Type::scalar(DType::Int32)});
@@ -92,15 +93,15 @@ TEST_CASE("the verifier checks regions, terminators and dominance") {
 }
 
 TEST_CASE("parse errors point at line and column") {
-  CHECK(errorOf("  %a = frobnicate %n : i32\n  return\n").rfind(
-            "test.tir:2:8: error: tile IR: unknown op 'frobnicate' with 1 operand(s)", 0) == 0);
-  CHECK(errorOf("  %a = add %n, %m : i32\n  return\n").rfind(
-            "test.tir:2:16: error: tile IR: use of undefined value '%m'", 0) == 0);
-  CHECK(errorOf("  %a = add %n, %n : q32\n  return\n").rfind(
-            "test.tir:2:21: error: tile IR: unknown element type 'q32'", 0) == 0);
+  CHECK(errorOf("  %a = frobnicate %n : i32\n  return\n")
+            .rfind("test.tir:2:8: error: tile IR: unknown op 'frobnicate' with 1 operand(s)", 0) == 0);
+  CHECK(errorOf("  %a = add %n, %m : i32\n  return\n")
+            .rfind("test.tir:2:16: error: tile IR: use of undefined value '%m'", 0) == 0);
+  CHECK(errorOf("  %a = add %n, %n : q32\n  return\n")
+            .rfind("test.tir:2:21: error: tile IR: unknown element type 'q32'", 0) == 0);
   CHECK(errorOf("  %a = add %n, %n : <4xf32\n  return\n").rfind("test.tir:3:3: error: tile IR: expected '>'", 0) == 0);
-  CHECK(errorOf("  %a, %b = add %n, %n : i32\n  return\n").rfind(
-            "test.tir:2:3: error: tile IR: 2 result name(s) but 1 result type(s)", 0) == 0);
+  CHECK(errorOf("  %a, %b = add %n, %n : i32\n  return\n")
+            .rfind("test.tir:2:3: error: tile IR: 2 result name(s) but 1 result type(s)", 0) == 0);
   std::string twice = errorOf("  %a = add %n, %n : i32\n  %a = add %n, %n : i32\n  return\n");
   CHECK(twice.rfind("test.tir:3:3: error: tile IR: value '%a' is defined twice", 0) == 0);
   CHECK_THAT(twice, Catch::Contains("test.tir:2:3: note: '%a' was first defined here"));
