@@ -79,7 +79,8 @@ bool parseIRDType(std::string_view text, DType* dtype);
 // that name (`%y = exp %x`).
 //
 // Operand and result rules (the Verifier enforces them; T is a scalar or a tile
-// type, "same shape" treats a scalar as shape []):
+// type, "same shape" treats a scalar as shape []). Pointers are kernel
+// parameters, used only as the first operand of load, store and atomic.
 //   const        {value: int or float}            -> scalar, or a tile (a splat);
 //                i1 values are 0/1, floats of any width keep a double
 //   program_id   {axis}                           -> i32 in [0, grid programs along axis)

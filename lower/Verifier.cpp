@@ -43,6 +43,13 @@ class OpRules {
   explicit OpRules(const Op& op) : op_(op) {}
 
   std::string check() {
+    // Pointers are kernel parameters that memory ops address, nothing else.
+    bool memory = op_.kind() == OpKind::Load || op_.kind() == OpKind::Store || op_.kind() == OpKind::Atomic;
+    for (size_t i = 0; i < op_.operands().size(); ++i)
+      if (in(i).isPointer() && !(memory && i == 0))
+        return fmt::format("operand {} is a pointer: only load, store and atomic take one, first", i);
+    for (size_t i = 0; i < op_.numResults(); ++i)
+      if (out(i).isPointer()) return "results cannot be pointers";
     switch (op_.kind()) {
       case OpKind::Constant: return constant();
       case OpKind::ProgramId:

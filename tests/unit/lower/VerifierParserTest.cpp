@@ -53,6 +53,10 @@ TEST_CASE("the verifier rejects ill-typed ops, naming the op") {
                      "  %y = exp %x : <8xi32>\n  return\n"),
              Catch::Contains("'exp' is not computed in i32 (cast the operand first)"));
   CHECK_THAT(errorOf("  %c = const {value = 300} : i8\n  return\n"), Catch::Contains("value 300 does not fit i8"));
+  CHECK_THAT(errorOf("  %z = const {value = 0} : i32\n"
+                     "  %r = for %z, %n, %n, %p : ptr<f32> {\n  ^bb(%i: i32, %ptr: ptr<f32>):\n    yield %ptr\n  }\n"
+                     "  return\n"),
+             Catch::Contains("operand 3 is a pointer: only load, store and atomic take one, first"));
   CHECK_THAT(errorOf("  %i = program_id {axis = 1} : i32\n  return\n"), Catch::Contains("the grid has 1 axis"));
 }
 
