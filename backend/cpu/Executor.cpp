@@ -47,8 +47,6 @@ DotPrecision dotPrecision(const std::string& name) {
   return DotPrecision::IEEE;
 }
 
-std::vector<int64_t> shapeOf(const tir::Type& type) { return type.shape; }
-
 }  // namespace
 
 struct CompiledKernel::Program {
@@ -157,12 +155,12 @@ struct CompiledKernel::Program {
     }
     if (!op.operands().empty()) {
       instr.dtype = op.operand(0)->type().dtype;
-      instr.inShape = shapeOf(op.operand(0)->type());
+      instr.inShape = op.operand(0)->type().shape;
     }
     if (op.numResults() > 0) {
       const tir::Type& type = op.result()->type();
       instr.resultDType = type.dtype;
-      instr.outShape = shapeOf(type);
+      instr.outShape = type.shape;
       instr.count = type.isTile() ? type.numElements() : 1;
       if (op.operands().empty()) instr.dtype = type.dtype;
     }
@@ -196,8 +194,7 @@ struct CompiledKernel::Program {
         size_t value = op.kind() == OpKind::Atomic && op.stringAttr("op") == "cas" ? 3 : 2;
         if (op.kind() == OpKind::Atomic) instr.code = static_cast<int>(atomicOp(op.stringAttr("op")));
         instr.hasMask = op.operands().size() > value + 1;
-        instr.dtype = op.operand(1)->type().dtype;
-        instr.resultDType = op.operand(value)->type().dtype;
+        instr.dtype = op.operand(1)->type().dtype;  // the offsets'
         instr.count = op.operand(value)->type().isTile() ? op.operand(value)->type().numElements() : 1;
         break;
       }
