@@ -412,3 +412,22 @@ TEST_CASE("mask-elimination decides comparisons by ranges and drops all-true mas
 }
 )");
 }
+
+TEST_CASE("licm leaves integer divisions by what may be zero in loops that may not run") {
+  std::string kernel =
+      "kernel @k(%out: ptr<i32>, %n: i32) grid [1 / 1] {num_warps = 4, num_stages = 1, pid_type = \"flat\"} {\n"
+      "  %zero = const {value = 0} : i32\n"
+      "  %two = const {value = 2} : i32\n"
+      "  for %zero, %n, %two {\n"
+      "  ^bb(%i: i32):\n"
+      "    %q = floor_divide %two, %n : i32\n"
+      "    %h = floor_divide %n, %two : i32\n"
+      "    store %out, %h, %q\n"
+      "    yield\n"
+      "  }\n"
+      "  return\n"
+      "}\n";
+  std::string hoisted = afterPasses(kernel, {"licm"});
+  CHECK(hoisted.find("  %h = floor_divide %n, %two : i32\n  for") != std::string::npos);
+  CHECK(hoisted.find("    %q = floor_divide %two, %n : i32\n") != std::string::npos);
+}
