@@ -215,8 +215,11 @@ class MaskEliminator {
   void inductionRange(const Op& loop) {
     std::optional<Range> lo = range(loop.operand(0)), hi = range(loop.operand(1)), step = range(loop.operand(2));
     if (!lo || !hi || !step || step->lo < 1) return;
-    int64_t last = hi->hi - 1;
-    if (lo->single() && step->single() && hi->hi > lo->lo) last = lo->lo + (hi->hi - 1 - lo->lo) / step->lo * step->lo;
+    std::optional<int64_t> below = checkedSub(hi->hi, 1);
+    if (!below) return;  // hi is the smallest i64: the body never runs
+    int64_t last = *below;
+    std::optional<int64_t> span = checkedSub(last, lo->lo);
+    if (lo->single() && step->single() && span && *span >= 0) last = lo->lo + *span / step->lo * step->lo;
     if (last < lo->lo) return;  // the body never runs
     ranges_[loop.regions()[0]->body().argument(0)] = {lo->lo, last};
   }
