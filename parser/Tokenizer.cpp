@@ -199,6 +199,10 @@ void Tokenizer::advance() {
   }
 }
 
+void Tokenizer::noteError(const antlr4::Token& token) {
+  lastErrorOffset_ = std::max(lastErrorOffset_, text_.range(&token).begin);
+}
+
 void Tokenizer::significant(std::unique_ptr<Token> rawToken) {
   auto* token = static_cast<CommonToken*>(rawToken.get());
   if (atLineStart_) {
@@ -226,16 +230,19 @@ void Tokenizer::significant(std::unique_ptr<Token> rawToken) {
       diags_.report(diag::InvalidCharacter, text_.range(token), std::string(spelling),
                     fmt::format("{:04X}", static_cast<uint32_t>(value)));
       token->setType(HelParser::ERROR_TOKEN);
+      noteError(*token);
       break;
     }
     case HelLexer::BACKSLASH:
       diags_.report(diag::BackslashNotAtEnd, text_.range(token));
       token->setType(HelParser::ERROR_TOKEN);
+      noteError(*token);
       break;
     case HelLexer::UNTERMINATED_STRING: {
       SourceRange range = text_.range(token);
       diags_.report(diag::UnterminatedString, range);
       token->setType(HelParser::ERROR_TOKEN);
+      noteError(*token);
       break;
     }
     case HelLexer::UNTERMINATED_TRIPLE_STRING:
@@ -354,10 +361,14 @@ void Tokenizer::checkString(const Token& token) {
 void Tokenizer::finish() {
   size_t end = _input->size();
   if (!brackets_.empty()) {
+    // Not reported when another lexical error came after the bracket opened (an
+    // unterminated string, say): the bracket is most likely its consequence.
     const Bracket& innermost = brackets_.back();
-    diags_.report(diag::UnclosedBracket, text_.range(innermost.start, innermost.start + 1),
-                  bracketText(innermost.type));
-    diags_.cutAt(text_.offsetOf(brackets_.front().start));
+    uint32_t opened = text_.offsetOf(brackets_.front().start);
+    if (diags_.errorCount() == 0 || lastErrorOffset_ < opened)
+      diags_.report(diag::UnclosedBracket, text_.range(innermost.start, innermost.start + 1),
+                    bracketText(innermost.type));
+    diags_.cutAt(opened);
   }
   if (mode_ == Mode::File) {
     if (!atLineStart_) queue(make(HelLexer::NEWLINE, end, end - 1));

@@ -86,6 +86,7 @@ class Tokenizer : public HelLexer {
 
   void advance();
   void significant(std::unique_ptr<antlr4::Token> raw);
+  void noteError(const antlr4::Token& token);
   void startLine(const antlr4::Token& first);
   void closeBracket(antlr4::CommonToken& token);
   void checkNumber(const antlr4::Token& token);
@@ -113,6 +114,7 @@ class Tokenizer : public HelLexer {
   bool afterColonLine_ = false;   // the last logical line ended with ':'
   bool commentBlock_ = false;     // deeper comment lines after such a line
   size_t commentBlockStart_ = 0;  // where the first of them starts
+  uint32_t lastErrorOffset_ = 0;  // of the last token reported as an error
 };
 
 }  // namespace hel::parser
