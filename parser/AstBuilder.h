@@ -50,6 +50,8 @@ class AstBuilder {
   SourceRange range(Ctx* ctx) const;
   SourceRange range(antlr4::tree::ParseTree* tree) const;
   SourceRange range(antlr4::Token* token) const { return text_.range(token); }
+  // A token's text, from the file (cheaper than ANTLR's getText()).
+  std::string spelling(antlr4::Token* token) const;
 
   // ---- statements ----
   void buildStmt(HelParser::StmtContext* ctx, ast::StmtList& out);
@@ -79,10 +81,7 @@ class AstBuilder {
   ast::ExprPtr buildNotTest(HelParser::Not_testContext* ctx);
   ast::ExprPtr buildComparison(HelParser::ComparisonContext* ctx);
   ast::ExprPtr buildStarExpr(HelParser::Star_exprContext* ctx);
-  ast::ExprPtr buildExpr(HelParser::ExprContext* ctx);
-  ast::ExprPtr buildBinary(Ctx* ctx);  // expr, xor_expr, and_expr, shift_expr, arith_expr, term
-  ast::ExprPtr buildFactor(HelParser::FactorContext* ctx);
-  ast::ExprPtr buildPower(HelParser::PowerContext* ctx);
+  ast::ExprPtr buildBitwiseOr(HelParser::Bitwise_orContext* ctx);
   ast::ExprPtr buildAtomExpr(HelParser::Atom_exprContext* ctx);
   ast::ExprPtr buildAtom(HelParser::AtomContext* ctx);
   ast::ExprPtr buildStrings(HelParser::AtomContext* ctx);

@@ -33,6 +33,13 @@ using TokenList = std::vector<std::unique_ptr<Token>>;
 // After this many syntax errors, stop looking for more.
 constexpr int kMaxRestarts = 50;
 
+// What a restart needs of a token: a copy of it can be made from this.
+struct TokenRecord {
+  size_t type;
+  size_t start;
+  size_t stop;
+};
+
 // One logical line: its first token and how many blocks enclose it.
 struct Line {
   size_t first;
@@ -66,23 +73,23 @@ struct Segment {
 
 // The tokens from logical line `lineIndex` on, rebased to its indentation
 // (see the file comment); line 0 of a file is the file itself.
-Segment rebase(const TokenList& all, const std::vector<Line>& lines, size_t lineIndex) {
+template <typename MakeToken>
+Segment rebase(const std::vector<TokenRecord>& all, const std::vector<Line>& lines, size_t lineIndex,
+               MakeToken makeToken) {
   Segment segment;
   size_t start = lineIndex < lines.size() ? lines[lineIndex].first : 0;
   bool restarted = lineIndex > 0;
   segment.depth = lineIndex < lines.size() ? lines[lineIndex].depth : 0;
   std::vector<bool> kept(static_cast<size_t>(segment.depth), false);  // per open block: its INDENT was kept
-  auto add = [&](const Token* token, size_t index, size_t type) {
-    auto copy = std::make_unique<CommonToken>(const_cast<Token*>(token));
-    copy->setType(type);
-    segment.tokens.push_back(std::move(copy));
+  auto add = [&](const TokenRecord& token, size_t index, size_t type) {
+    segment.tokens.push_back(makeToken(token, type));
     segment.original.push_back(index);
   };
   int minDepth = INT_MAX;
   size_t nextLine = lineIndex;
   for (size_t i = start; i < all.size(); ++i) {
-    const Token* token = all[i].get();
-    size_t type = token->getType();
+    const TokenRecord& token = all[i];
+    size_t type = token.type;
     if (type == HelParser::INDENT) {
       kept.push_back(true);
       add(token, i, type);
@@ -161,11 +168,11 @@ std::unordered_set<const antlr4::ParserRuleContext*> errorPath(antlr4::ParserRul
 }
 
 // The index of the logical line to restart at after an error at token `bad`.
-size_t restartLine(const TokenList& all, const std::vector<Line>& lines, size_t bad) {
+size_t restartLine(const std::vector<TokenRecord>& all, const std::vector<Line>& lines, size_t bad) {
   size_t line = 0;
   while (line < lines.size() && lines[line].first <= bad) ++line;
   // After an unexpected indent, skip the line it introduces as well.
-  if (all[bad]->getType() == HelParser::INDENT && line < lines.size()) ++line;
+  if (all[bad].type == HelParser::INDENT && line < lines.size()) ++line;
   return line;
 }
 
@@ -214,14 +221,32 @@ std::unique_ptr<ast::Module> parseFile(const SourceFile& file, DiagnosticBuffer&
   // The block depth of every token's logical line.
   std::vector<int> depthOf(tokens.size(), 0);
   for (size_t k = 0; k < lines.size(); ++k) {
-    size_t end = k + 1 < lines.size() ? lines[k + 1].first : tokens.size();
+    size_t end = k + 1 < lines.size() ? lines[k + 1].first : depthOf.size();
     for (size_t i = lines[k].first; i < end; ++i) depthOf[i] = lines[k].depth;
   }
+
+  // The first run takes the tokens themselves; restarts take copies of the
+  // part they read, made from what the first run leaves of them.
+  std::vector<TokenRecord> records;
+  records.reserve(tokens.size());
+  for (const auto& token : tokens)
+    records.push_back({token->getType(), token->getStartIndex(), token->getStopIndex()});
+  auto makeToken = [&](const TokenRecord& record, size_t type) -> std::unique_ptr<Token> {
+    return std::make_unique<CommonToken>(std::make_pair(static_cast<antlr4::TokenSource*>(&tokenizer), text.stream()),
+                                         type, Token::DEFAULT_CHANNEL, record.start, record.stop);
+  };
 
   auto module = std::make_unique<ast::Module>(SourceRange{&file, 0, size});
   size_t line = 0;
   for (int run = 0; run <= kMaxRestarts; ++run) {
-    Segment segment = rebase(tokens, lines, line);
+    Segment segment;
+    if (run == 0) {
+      segment.tokens = std::move(tokens);
+      segment.original.resize(segment.tokens.size());
+      for (size_t i = 0; i < segment.original.size(); ++i) segment.original[i] = i;
+    } else {
+      segment = rebase(records, lines, line, makeToken);
+    }
     ParseRun parse(std::move(segment.tokens));
     auto* tree = parse.parse([](HelParser& p) { return p.file_input(); });
     AstBuilder builder(text, parse.stream(), diags);
@@ -243,8 +268,8 @@ std::unique_ptr<ast::Module> parseFile(const SourceFile& file, DiagnosticBuffer&
     builder.checkPartial(root, path);
 
     size_t bad = segment.original[error.offending->getTokenIndex()];
-    if (tokens[bad]->getType() == Token::EOF || diags.isCut(text.range(tokens[bad].get()).begin)) break;
-    size_t next = restartLine(tokens, lines, bad);
+    if (records[bad].type == Token::EOF || diags.isCut(text.offsetOf(records[bad].start))) break;
+    size_t next = restartLine(records, lines, bad);
     if (next >= lines.size() || next <= line) break;
     line = next;
   }
