@@ -9,6 +9,7 @@ namespace hel::cli {
 // Each registers its subcommand on `app`; the callback it installs stores the
 // exit status in `*status`.
 void addEmitCommand(CLI::App& app, int* status);
+void addRunCommands(CLI::App& app, int* status);
 void addPendingCommands(CLI::App& app, int* status);
 
 }  // namespace hel::cli

@@ -14,9 +14,6 @@ void addPendingCommands(CLI::App& app, int* status) {
     const char* description;
   };
   static const Pending kPending[] = {
-      {"run", "Run a .hel script (--device cuda|cpu|meta, --autotune none|quick|full)"},
-      {"test", "Run every .hel script under PATHs and count checks: `N passed, N failed`"},
-      {"check", "Type-check and compile every kernel a script reaches, launching nothing"},
       {"tune", "Autotune every kernel call a script makes and write FILE.hel.tune.toml"},
       {"bench", "Time every kernel call a script makes (ms, GB/s, TFLOP/s)"},
       {"devices", "List the GPUs seen, with their compute capability and peak figures"},

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", hel::cli::versionText());
   int status = hel::kExitOk;
   hel::cli::addEmitCommand(app, &status);
+  hel::cli::addRunCommands(app, &status);
   hel::cli::addPendingCommands(app, &status);
 
   try {

@@ -1,0 +1,36 @@
+#include "cli/Script.h"
+
+#include <iostream>
+
+#include "cli/Input.h"
+#include "parser/Parser.h"
+#include "runtime/interp/Interpreter.h"
+
+namespace hel::cli {
+
+ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
+  SourceManager sources;
+  DiagnosticEngine diags(std::cerr);
+  ScriptResult result;
+  const SourceFile* file = loadSource(sources, diags, path);
+  if (!file) {
+    result.status = kExitUsage;
+    return result;
+  }
+  std::unique_ptr<ast::Module> module = parseModule(*file, diags);
+  if (!module || diags.hasErrors()) {
+    result.status = kExitCompileError;
+    return result;
+  }
+  interp::RunOptions runOptions;
+  runOptions.device = options.device;
+  runOptions.autotune = options.autotune;
+  interp::Interpreter interpreter(sources, diags, runOptions);
+  result.status = interpreter.runFile(*file, *module);
+  result.checksPassed = interpreter.checksPassed;
+  result.checksFailed = interpreter.checksFailed;
+  if (result.status == kExitOk && result.checksFailed > 0) result.status = kExitCheckFailed;
+  return result;
+}
+
+}  // namespace hel::cli

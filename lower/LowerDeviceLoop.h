@@ -1,0 +1,53 @@
+// Lowering of one device loop (`for tile in hl.tile(...)` at the top of a
+// kernel) to a tile IR kernel, specialized on the host values it uses.
+//
+// One walk over the loop's AST types every expression with the rules of
+// sema/ (Dims, broadcasting, PyTorch's dtype promotion, the builtin table) and
+// emits tile IR for it. Each tile is its own dim; every tile tensor knows which
+// of its elements are real (the partial last tile, padding of non-power-of-two
+// dims), and lowering masks loads, stores, reductions and dots with that
+// (LANGUAGE.md §5). User mistakes become a CompileError with a located
+// diagnostic from support/Diagnostics.def.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lower/IR.h"
+#include "parser/Ast.h"
+#include "sema/HostEnvironment.h"
+#include "support/Diagnostics.h"
+
+namespace hel::lower {
+
+struct CompileError {
+  Diagnostic diagnostic;
+};
+
+struct DeviceLoopOptions {
+  std::string kernelName;
+  // The block size of dimension `dim` of the `hl.tile` loop `loop` (numbered by
+  // the caller in source order, against Config.block_sizes or a default).
+  // `extent` is the dim's size. May throw CompileError.
+  std::function<int64_t(const ast::For& loop, int dim, int64_t extent, SourceRange range)> blockSize;
+  std::string dotPrecision = "ieee";
+  int64_t numWarps = 4;
+  int64_t numStages = 1;
+  std::string pidType = "flat";
+  // A permutation of the top-level tile dims: loopOrder[0] varies fastest.
+  std::vector<int64_t> loopOrder;
+};
+
+struct LoweredLoop {
+  std::unique_ptr<tir::Module> module;  // one kernel
+  // For each kernel parameter, in order: the host tensor it points into
+  // (HostTensorInfo::identity).
+  std::vector<const void*> tensorArgs;
+};
+
+// Throws CompileError.
+LoweredLoop lowerDeviceLoop(const ast::For& loop, sema::HostEnvironment& env, const DeviceLoopOptions& options);
+
+}  // namespace hel::lower

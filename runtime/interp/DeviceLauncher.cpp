@@ -1,0 +1,316 @@
+#include "runtime/interp/DeviceLauncher.h"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "backend/cpu/Executor.h"
+#include "lower/IRPrinter.h"
+#include "lower/LowerDeviceLoop.h"
+#include "lower/Pipeline.h"
+#include "runtime/interp/Kernel.h"
+
+namespace hel::interp {
+namespace {
+
+// Every name a loop's body reads (a superset of what it takes from the host).
+void collectNames(const ast::Node& node, std::set<std::string>& names);
+
+void collectNames(const ast::Expr* expr, std::set<std::string>& names) {
+  if (expr) collectNames(*expr, names);
+}
+
+void collectNames(const ast::StmtList& body, std::set<std::string>& names) {
+  for (const ast::StmtPtr& stmt : body) collectNames(*stmt, names);
+}
+
+void collectNames(const ast::Node& node, std::set<std::string>& names) {
+  using ast::NodeKind;
+  switch (node.kind) {
+    case NodeKind::Name: names.insert(ast::cast<ast::Name>(node).id); return;
+    case NodeKind::ExprStmt: collectNames(ast::cast<ast::ExprStmt>(node).value.get(), names); return;
+    case NodeKind::Assign:
+      for (auto& target : ast::cast<ast::Assign>(node).targets) collectNames(target.get(), names);
+      collectNames(ast::cast<ast::Assign>(node).value.get(), names);
+      return;
+    case NodeKind::AugAssign:
+      collectNames(ast::cast<ast::AugAssign>(node).target.get(), names);
+      collectNames(ast::cast<ast::AugAssign>(node).value.get(), names);
+      return;
+    case NodeKind::AnnAssign:
+      collectNames(ast::cast<ast::AnnAssign>(node).target.get(), names);
+      collectNames(ast::cast<ast::AnnAssign>(node).value.get(), names);
+      return;
+    case NodeKind::For: {
+      const auto& loop = ast::cast<ast::For>(node);
+      collectNames(loop.iter.get(), names);
+      collectNames(loop.body, names);
+      return;
+    }
+    case NodeKind::If: {
+      const auto& branch = ast::cast<ast::If>(node);
+      collectNames(branch.test.get(), names);
+      collectNames(branch.body, names);
+      collectNames(branch.orelse, names);
+      return;
+    }
+    case NodeKind::BinOp:
+      collectNames(ast::cast<ast::BinOp>(node).left.get(), names);
+      collectNames(ast::cast<ast::BinOp>(node).right.get(), names);
+      return;
+    case NodeKind::UnaryOp: collectNames(ast::cast<ast::UnaryOp>(node).operand.get(), names); return;
+    case NodeKind::BoolOp:
+      for (auto& value : ast::cast<ast::BoolOp>(node).values) collectNames(value.get(), names);
+      return;
+    case NodeKind::Compare:
+      collectNames(ast::cast<ast::Compare>(node).left.get(), names);
+      for (auto& value : ast::cast<ast::Compare>(node).comparators) collectNames(value.get(), names);
+      return;
+    case NodeKind::IfExp:
+      collectNames(ast::cast<ast::IfExp>(node).test.get(), names);
+      collectNames(ast::cast<ast::IfExp>(node).body.get(), names);
+      collectNames(ast::cast<ast::IfExp>(node).orelse.get(), names);
+      return;
+    case NodeKind::Call: {
+      const auto& call = ast::cast<ast::Call>(node);
+      collectNames(call.func.get(), names);
+      for (auto& arg : call.args) collectNames(arg.get(), names);
+      for (auto& keyword : call.keywords) collectNames(keyword.value.get(), names);
+      return;
+    }
+    case NodeKind::Attribute: collectNames(ast::cast<ast::Attribute>(node).value.get(), names); return;
+    case NodeKind::Subscript:
+      collectNames(ast::cast<ast::Subscript>(node).value.get(), names);
+      collectNames(ast::cast<ast::Subscript>(node).slice.get(), names);
+      return;
+    case NodeKind::Slice:
+      collectNames(ast::cast<ast::Slice>(node).lower.get(), names);
+      collectNames(ast::cast<ast::Slice>(node).upper.get(), names);
+      collectNames(ast::cast<ast::Slice>(node).step.get(), names);
+      return;
+    case NodeKind::Tuple:
+      for (auto& elt : ast::cast<ast::Tuple>(node).elts) collectNames(elt.get(), names);
+      return;
+    case NodeKind::List:
+      for (auto& elt : ast::cast<ast::List>(node).elts) collectNames(elt.get(), names);
+      return;
+    case NodeKind::Starred: collectNames(ast::cast<ast::Starred>(node).value.get(), names); return;
+    case NodeKind::Lambda: collectNames(ast::cast<ast::Lambda>(node).body.get(), names); return;
+    default: return;
+  }
+}
+
+// The host as device code sees it: values from the interpreter's scopes.
+class ScopeEnvironment : public sema::HostEnvironment {
+ public:
+  ScopeEnvironment(Interpreter& interp, std::shared_ptr<Scope> scope) : interp_(interp), scope_(std::move(scope)) {}
+
+  std::optional<sema::HostBinding> lookup(const std::string& name) override {
+    Value* value = scope_->lookup(name);
+    if (!value) return std::nullopt;
+    return bind(*value);
+  }
+
+  std::optional<sema::HostBinding> moduleMember(const std::string& module, const std::string& member) override {
+    Value owner = interp_.module(module);
+    auto* moduleObject = owner.as<ModuleObject>();
+    if (!moduleObject) return std::nullopt;
+    std::optional<Value> value = moduleObject->attribute(member);
+    if (!value) return std::nullopt;
+    return bind(*value);
+  }
+
+  sema::HostBinding bind(const Value& value) {
+    sema::HostBinding binding;
+    using Kind = sema::HostBinding::Kind;
+    if (value.isNone()) binding.kind = Kind::None;
+    else if (value.isBool()) binding.kind = Kind::Bool, binding.boolValue = value.asBool();
+    else if (value.isInt()) binding.kind = Kind::Int, binding.intValue = value.asInt();
+    else if (value.isFloat()) binding.kind = Kind::Float, binding.floatValue = value.asFloat();
+    else if (value.isStr()) binding.kind = Kind::Str, binding.text = value.asStr();
+    else if (value.isDType()) binding.kind = Kind::DType, binding.dtype = value.asDType();
+    else if (value.isTensor()) {
+      const Tensor& tensor = value.asTensor();
+      binding.kind = Kind::Tensor;
+      binding.tensor.dtype = tensor.dtype();
+      binding.tensor.shape = tensor.shape();
+      binding.tensor.strides = tensor.strides();
+      binding.tensor.identity = identityOf(tensor);
+      tensors[binding.tensor.identity] = tensor;
+    } else if (auto* tuple = value.as<TupleObject>()) {
+      binding.kind = Kind::Tuple;
+      for (const Value& item : tuple->items) binding.items.push_back(bind(item));
+    } else if (auto* list = value.as<ListObject>()) {
+      binding.kind = Kind::Tuple;
+      for (const Value& item : list->items) binding.items.push_back(bind(item));
+    } else if (auto* module = value.as<ModuleObject>()) {
+      binding.kind = Kind::Module;
+      binding.text = module->name;
+    } else if (auto* builtin = value.as<BuiltinObject>()) {
+      binding.kind = Kind::Builtin;
+      binding.builtin = builtin->builtin;
+    } else if (auto* function = value.as<FunctionObject>()) {
+      binding.kind = Kind::Function;
+      binding.def = function->def;
+      binding.lambda = function->lambda;
+      binding.functionName = function->name;
+      binding.closure = std::make_shared<ScopeEnvironment>(interp_, function->closure);
+    } else {
+      binding.kind = Kind::Other;
+      binding.text = typeName(value);
+    }
+    return binding;
+  }
+
+  // Tensors are the same kernel parameter when they view the same memory the
+  // same way.
+  static const void* identityOf(const Tensor& tensor) {
+    return tensor.isMeta() ? static_cast<const void*>(&tensor) : static_cast<const void*>(tensor.data());
+  }
+
+  std::map<const void*, Tensor> tensors;
+
+ private:
+  Interpreter& interp_;
+  std::shared_ptr<Scope> scope_;
+};
+
+// A key piece for one host value a loop may use.
+void describe(const Value& value, std::string& key) {
+  if (value.isTensor()) {
+    const Tensor& tensor = value.asTensor();
+    key += fmt::format("T{}[{}]/[{}]@{}", dtypeShortName(tensor.dtype()), fmt::join(tensor.shape(), ","),
+                       fmt::join(tensor.strides(), ","), ScopeEnvironment::identityOf(tensor));
+  } else if (value.isInt()) {
+    key += fmt::format("i{}", value.asInt());
+  } else if (value.isFloat()) {
+    key += fmt::format("f{}", value.asFloat());
+  } else if (value.isBool()) {
+    key += value.asBool() ? "b1" : "b0";
+  } else if (value.isDType()) {
+    key += dtypeShortName(value.asDType());
+  } else if (value.isStr()) {
+    key += "s" + value.asStr();
+  } else if (auto* tuple = value.as<TupleObject>()) {
+    key += "(";
+    for (const Value& item : tuple->items) describe(item, key), key += ",";
+    key += ")";
+  } else if (auto* list = value.as<ListObject>()) {
+    key += "[";
+    for (const Value& item : list->items) describe(item, key), key += ",";
+    key += "]";
+  } else if (value.isObject()) {
+    key += fmt::format("o{}", static_cast<const void*>(value.asObject().get()));
+  } else {
+    key += typeName(value);
+  }
+}
+
+int64_t defaultBlockSize(const ast::For& loop, bool topLevel, int dims, int64_t extent) {
+  int64_t cap = topLevel ? (dims == 1 ? 1024 : (dims == 2 ? 32 : 16)) : 64;
+  int64_t size = 1;
+  while (size < extent && size < cap) size *= 2;
+  return size;
+}
+
+}  // namespace
+
+struct DeviceLauncher::Compiled {
+  std::unique_ptr<tir::Module> module;
+  std::unique_ptr<cpu::CompiledKernel> executable;
+  std::vector<const void*> tensorArgs;
+};
+
+DeviceLauncher::DeviceLauncher() = default;
+DeviceLauncher::~DeviceLauncher() = default;
+
+void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std::shared_ptr<Scope>& scope,
+                            KernelCall& call) {
+  KernelObject& kernel = *call.kernel;
+  std::set<std::string> names;
+  collectNames(loop.iter.get(), names);
+  collectNames(loop.body, names);
+  std::string key = fmt::format("{}|{}|", static_cast<const void*>(&loop), static_cast<const void*>(call.config));
+  for (const std::string& name : names) {
+    if (Value* value = scope->lookup(name)) {
+      key += name + "=";
+      describe(*value, key);
+      key += ";";
+    }
+  }
+  ScopeEnvironment environment(interp, scope);
+  auto found = cache_.find(key);
+  if (found == cache_.end()) {
+    lower::DeviceLoopOptions options;
+    options.kernelName = kernel.function->name;
+    options.dotPrecision = kernel.settings.dotPrecision;
+    const ConfigObject* config = call.config;
+    auto field = [&](const char* name) -> std::optional<Value> {
+      if (!config) return std::nullopt;
+      return config->attribute(name);
+    };
+    if (auto warps = field("num_warps"); warps && warps->isInt()) options.numWarps = warps->asInt();
+    if (auto stages = field("num_stages"); stages && stages->isInt()) options.numStages = stages->asInt();
+    if (auto pid = field("pid_type"); pid && pid->isStr()) options.pidType = pid->asStr();
+    if (auto precision = field("dot_precision"); precision && precision->isStr()) options.dotPrecision = precision->asStr();
+    if (auto orders = field("loop_orders"); orders) {
+      std::vector<Value> lists = interp.iterate(*orders, call.callRange);
+      if (!lists.empty())
+        for (const Value& axis : interp.iterate(lists[0], call.callRange))
+          if (axis.isInt()) options.loopOrder.push_back(axis.asInt());
+    }
+    int topLevelDims = 0;
+    if (auto* iter = ast::dynCast<ast::Call>(loop.iter.get()); iter && !iter->args.empty()) {
+      if (auto* list = ast::dynCast<ast::List>(iter->args[0].get())) topLevelDims = static_cast<int>(list->elts.size());
+    }
+    options.blockSize = [&](const ast::For& tileLoop, int dim, int64_t extent, SourceRange range) -> int64_t {
+      auto position = std::make_pair(static_cast<const void*>(&tileLoop), dim);
+      auto it = kernel.blockSizeIndex.find(position);
+      if (it == kernel.blockSizeIndex.end())
+        it = kernel.blockSizeIndex.emplace(position, kernel.tileDimCount++).first;
+      int index = it->second;
+      if (config && config->hasBlockSizes) {
+        if (index >= static_cast<int>(config->blockSizes.size()))
+          throw lower::CompileError{DiagnosticEngine::make(diag::TooFewBlockSizes, range, config->blockSizes.size(),
+                                                           kernel.function->name, index + 1)};
+        return config->blockSizes[index];
+      }
+      bool topLevel = &tileLoop == &loop;
+      return defaultBlockSize(tileLoop, topLevel, topLevel ? std::max(topLevelDims, 1) : 1, extent);
+    };
+    auto compiled = std::make_unique<Compiled>();
+    try {
+      lower::LoweredLoop lowered = lower::lowerDeviceLoop(loop, environment, options);
+      std::string broken = tir::runPasses(*lowered.module);
+      if (!broken.empty())
+        throw std::logic_error("internal compiler error: " + broken + "\n" + tir::print(*lowered.module));
+      compiled->module = std::move(lowered.module);
+      compiled->tensorArgs = lowered.tensorArgs;
+    } catch (lower::CompileError& error) {
+      throw ScriptError{kExitCompileError, error.diagnostic};
+    }
+    compiled->executable = std::make_unique<cpu::CompiledKernel>(*compiled->module->kernels[0]);
+    ++compilations;
+    found = cache_.emplace(key, std::move(compiled)).first;
+  } else {
+    // Resolve the tensors again: the cache key pinned their identities.
+    for (const std::string& name : names)
+      if (Value* value = scope->lookup(name)) environment.bind(*value);
+  }
+  Compiled& compiled = *found->second;
+  if (interp.options().device.isMeta()) return;
+
+  std::vector<cpu::Argument> args;
+  for (const void* identity : compiled.tensorArgs) {
+    const Tensor& tensor = environment.tensors.at(identity);
+    int64_t elements = static_cast<int64_t>(tensor.storage()->bytes() / itemSize(tensor.dtype())) - tensor.storageOffset();
+    args.push_back(cpu::Argument::pointer(tensor.data(), elements, tensor.dtype()));
+  }
+  std::vector<Diagnostic> faults;
+  DiagnosticEngine capture([&](const Diagnostic& d) { faults.push_back(d); });
+  if (!compiled.executable->run(args, capture))
+    throw ScriptError{kExitRuntimeError, faults.empty() ? DiagnosticEngine::make(diag::ScriptFailed, loop.range, "the kernel faulted")
+                                                        : faults.front()};
+}
+
+}  // namespace hel::interp

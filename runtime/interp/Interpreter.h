@@ -1,0 +1,175 @@
+// The host interpreter: runs a .hel script's top-level statements in order, as
+// `python file.py` would, and the host parts of kernels. Device loops inside a
+// kernel are handed to a DeviceLauncher, which compiles and runs them.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "parser/Ast.h"
+#include "runtime/interp/Value.h"
+#include "sema/Builtins.h"
+#include "support/Diagnostics.h"
+
+namespace hel::interp {
+
+// An error that stops the script: a compile error in a kernel (exit 65), a
+// run-time error (70) or a failed check such as an assert (1).
+struct ScriptError {
+  ExitStatus status;
+  Diagnostic diagnostic;  // its notes say where the failing functions were called
+};
+
+[[noreturn]] void throwError(ExitStatus status, SourceRange range, std::string message);
+
+// A variable scope: a function's locals, or a module's globals. Python's rules:
+// assignment binds in the innermost scope, lookup walks outwards.
+struct Scope {
+  explicit Scope(std::shared_ptr<Scope> parent) : parent(std::move(parent)) {}
+  Value* lookup(const std::string& name);
+  std::unordered_map<std::string, Value> variables;
+  std::shared_ptr<Scope> parent;
+};
+
+// The arguments of one call, already evaluated.
+struct CallArgs {
+  std::vector<Value> positional;
+  std::vector<std::string> keywordNames;
+  std::vector<Value> keywordValues;
+  SourceRange range;  // the call expression
+};
+
+// A user function or lambda, closed over the scope it was defined in.
+struct FunctionObject : Object {
+  std::string typeName() const override { return "function"; }
+  std::string repr() const override { return "<function " + name + ">"; }
+  std::string name;
+  const ast::FunctionDef* def = nullptr;  // one of def / lambda
+  const ast::Lambda* lambda = nullptr;
+  std::shared_ptr<Scope> closure;
+  std::vector<Value> defaults;     // per parameter; None where there is none
+  std::vector<bool> hasDefault;
+  std::vector<Value> annotations;  // per parameter; None where there is none
+  Value returnAnnotation;
+  const std::vector<ast::Param>& params() const { return def ? def->params : lambda->params; }
+  SourceRange range() const { return def ? def->nameRange : lambda->range; }
+};
+
+// A builtin from sema/Builtins.def, implemented by the interpreter.
+struct BuiltinObject : Object {
+  explicit BuiltinObject(const sema::Builtin* builtin) : builtin(builtin) {}
+  std::string typeName() const override { return "builtin_function_or_method"; }
+  std::string repr() const override { return "<built-in function " + std::string(builtin->name()) + ">"; }
+  const sema::Builtin* builtin;
+};
+
+// `x.sum` before it is called: a method with its receiver.
+struct BoundMethodObject : Object {
+  BoundMethodObject(Value self, Value function) : self(std::move(self)), function(std::move(function)) {}
+  std::string typeName() const override { return "method"; }
+  Value self;
+  Value function;
+};
+
+// A native callable made at run time (a decorator with its arguments bound).
+struct NativeObject : Object {
+  using Fn = std::function<Value(CallArgs&)>;
+  NativeObject(std::string name, Fn fn) : name(std::move(name)), fn(std::move(fn)) {}
+  std::string typeName() const override { return "builtin_function_or_method"; }
+  std::string repr() const override { return "<built-in function " + name + ">"; }
+  std::string name;
+  Fn fn;
+};
+
+class DeviceLauncher;
+
+struct RunOptions {
+  Device device = Device::cpu();  // where `device="cuda"` tensors live
+  std::string autotune = "none";
+};
+
+class Interpreter {
+ public:
+  Interpreter(SourceManager& sources, DiagnosticEngine& diags, RunOptions options);
+  ~Interpreter();
+
+  // Runs a script; reports any error and returns the exit status.
+  int runFile(const SourceFile& file, const ast::Module& module);
+
+  Value call(const Value& callee, CallArgs& args);
+  // Python's str() and repr().
+  std::string str(const Value& value);
+  std::string repr(const Value& value);
+  bool truthy(const Value& value, SourceRange range);
+
+  const RunOptions& options() const { return options_; }
+  DiagnosticEngine& diags() { return diags_; }
+  // Checks counted by the harness (`hel test` sums them over files).
+  int checksPassed = 0;
+  int checksFailed = 0;
+
+ private:
+  enum class Flow { Normal, Break, Continue, Return };
+  struct Frame {
+    std::shared_ptr<Scope> scope;
+    Value returnValue;
+    // Set while running the host part of a kernel: device loops launch.
+    struct KernelCall* kernel = nullptr;
+  };
+
+  friend class HostBuiltins;
+  friend class KernelRunner;
+
+  void loadStdlib();
+  void defineModules();
+  Value importModule(const std::string& name, SourceRange range);
+
+  Flow execBlock(const ast::StmtList& body, Frame& frame);
+  Flow exec(const ast::Stmt& stmt, Frame& frame);
+  void execFor(const ast::For& loop, Frame& frame, Flow& flow);
+  void execFunctionDef(const ast::FunctionDef& def, Frame& frame);
+  void assign(const ast::Expr& target, const Value& value, Frame& frame);
+
+  Value eval(const ast::Expr& expr, Frame& frame);
+  Value evalName(const ast::Name& name, Frame& frame);
+  Value evalCall(const ast::Call& call, Frame& frame);
+  Value evalAttribute(const ast::Attribute& attribute, Frame& frame);
+  Value evalSubscript(const ast::Subscript& subscript, Frame& frame);
+  Value evalFString(const ast::FString& fstring, Frame& frame);
+  Value evalCompare(const ast::Compare& compare, Frame& frame);
+
+ public:
+  Value binaryOp(ast::BinOpKind op, const Value& left, const Value& right, SourceRange range);
+  Value unaryOp(ast::UnaryOpKind op, const Value& operand, SourceRange range);
+  bool compareOp(ast::CmpOpKind op, const Value& left, const Value& right, SourceRange range, Value* tensorResult);
+  Value attribute(const Value& object, const std::string& name, SourceRange range);
+  Value subscript(const Value& object, const Value& index, SourceRange range);
+  void setSubscript(const Value& object, const Value& index, const Value& value, SourceRange range);
+  std::vector<Value> iterate(const Value& iterable, SourceRange range);
+  std::string format(const Value& value, const std::string& spec, SourceRange range);
+  Value makeFunction(const ast::FunctionDef* def, const ast::Lambda* lambda, Frame& frame);
+  Value callFunction(const FunctionObject& function, CallArgs& args, struct KernelCall* kernel = nullptr);
+  Value module(const std::string& name);
+  std::shared_ptr<Scope> globals() const { return globals_; }
+  const SourceFile* scriptFile() const { return scriptFile_; }
+
+ private:
+  SourceManager& sources_;
+  DiagnosticEngine& diags_;
+  RunOptions options_;
+  std::shared_ptr<Scope> builtins_;
+  std::shared_ptr<Scope> globals_;
+  std::unordered_map<std::string, Value> modules_;
+  std::unique_ptr<ast::Module> stdlibModule_;
+  const SourceFile* scriptFile_ = nullptr;
+  std::unique_ptr<class HostBuiltins> hostBuiltins_;
+
+ public:
+  std::unique_ptr<DeviceLauncher> launcher;
+};
+
+}  // namespace hel::interp
