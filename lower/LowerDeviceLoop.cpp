@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <map>
@@ -249,7 +250,7 @@ class Lowering {
   IRBuilder* b_ = nullptr;
   std::vector<Tile> tiles_;
   std::vector<TensorParam> tensors_;
-  std::vector<Scope> scopes_;
+  std::deque<Scope> scopes_;  // a deque: references to outer scopes stay valid
   // Where each name was last given a value, for notes.
   std::map<std::string, SourceRange> definedAt_;
   // Where each tile's iteration space starts (hl.tile(begin, end)).
