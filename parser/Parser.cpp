@@ -31,7 +31,7 @@ using antlr4::Token;
 using TokenList = std::vector<std::unique_ptr<Token>>;
 
 // After this many syntax errors, stop looking for more.
-constexpr int kMaxRestarts = 50;
+constexpr int kMaxErrors = 50;
 
 // What a restart needs of a token: a copy of it can be made from this.
 struct TokenRecord {
@@ -71,13 +71,27 @@ struct Segment {
   int depth = 0;
 };
 
-// The tokens from logical line `lineIndex` on, rebased to its indentation
-// (see the file comment); line 0 of a file is the file itself.
+// Where a parse restarted at `line` stops: at the next top-level statement
+// (not an `else`/`elif` or a `def` after a decorator, which belong to the one
+// before), so that the parses after an error read each statement once.
+size_t segmentEnd(const std::vector<TokenRecord>& all, const std::vector<Line>& lines, size_t line) {
+  for (size_t k = line + 1; k < lines.size(); ++k) {
+    size_t first = all[lines[k].first].type;
+    if (lines[k].depth == 0 && first != HelParser::ELSE && first != HelParser::ELIF &&
+        all[lines[k - 1].first].type != HelParser::AT)
+      return k;
+  }
+  return lines.size();
+}
+
+// The tokens of logical lines [lineIndex, endLine), rebased to the indentation
+// of the first (see the file comment), and an EOF.
 template <typename MakeToken>
 Segment rebase(const std::vector<TokenRecord>& all, const std::vector<Line>& lines, size_t lineIndex,
-               MakeToken makeToken) {
+               size_t endLine, MakeToken makeToken) {
   Segment segment;
-  size_t start = lineIndex < lines.size() ? lines[lineIndex].first : 0;
+  size_t start = lines[lineIndex].first;
+  size_t stop = endLine < lines.size() ? lines[endLine].first : all.size();
   bool restarted = lineIndex > 0;
   segment.depth = lineIndex < lines.size() ? lines[lineIndex].depth : 0;
   std::vector<bool> kept(static_cast<size_t>(segment.depth), false);  // per open block: its INDENT was kept
@@ -87,7 +101,7 @@ Segment rebase(const std::vector<TokenRecord>& all, const std::vector<Line>& lin
   };
   int minDepth = INT_MAX;
   size_t nextLine = lineIndex;
-  for (size_t i = start; i < all.size(); ++i) {
+  for (size_t i = start; i < stop; ++i) {
     const TokenRecord& token = all[i];
     size_t type = token.type;
     if (type == HelParser::INDENT) {
@@ -114,6 +128,10 @@ Segment rebase(const std::vector<TokenRecord>& all, const std::vector<Line>& lin
       minDepth = std::min(minDepth, depth);
     }
     add(token, i, type);
+  }
+  if (stop < all.size()) {  // the next top-level statement starts here
+    const TokenRecord& next = all[stop];
+    add({Token::EOF, next.start, next.start - 1}, stop, Token::EOF);
   }
   return segment;
 }
@@ -238,14 +256,17 @@ std::unique_ptr<ast::Module> parseFile(const SourceFile& file, DiagnosticBuffer&
 
   auto module = std::make_unique<ast::Module>(SourceRange{&file, 0, size});
   size_t line = 0;
-  for (int run = 0; run <= kMaxRestarts; ++run) {
+  int errors = 0;
+  for (int run = 0;; ++run) {
     Segment segment;
+    size_t end = lines.size();
     if (run == 0) {
       segment.tokens = std::move(tokens);
       segment.original.resize(segment.tokens.size());
       for (size_t i = 0; i < segment.original.size(); ++i) segment.original[i] = i;
     } else {
-      segment = rebase(records, lines, line, makeToken);
+      end = segmentEnd(records, lines, line);
+      segment = rebase(records, lines, line, end, makeToken);
     }
     ParseRun parse(std::move(segment.tokens));
     auto* tree = parse.parse([](HelParser& p) { return p.file_input(); });
@@ -258,19 +279,24 @@ std::unique_ptr<ast::Module> parseFile(const SourceFile& file, DiagnosticBuffer&
     if (tree) {
       ast::StmtList body = builder.buildFile(tree);
       if (run == 0) module->body = std::move(body);
-      break;
+      if (end >= lines.size()) break;
+      line = end;  // on to the next top-level statement
+      continue;
     }
     const CapturedError& error = parse.error();
     reportSyntaxError(error, parse.parser(), text, diags);
+    ++errors;
     if (!error.offending || !error.ctx) break;
     antlr4::ParserRuleContext* root = nullptr;
     auto path = errorPath(error.ctx, &root);
     builder.checkPartial(root, path);
 
+    // (The EOF that ends a restarted parse stands for the first token of the
+    // next top-level statement.)
     size_t bad = segment.original[error.offending->getTokenIndex()];
     if (records[bad].type == Token::EOF || diags.isCut(text.offsetOf(records[bad].start))) break;
     size_t next = restartLine(records, lines, bad);
-    if (next >= lines.size() || next <= line) break;
+    if (next >= lines.size() || next <= line || errors >= kMaxErrors) break;
     line = next;
   }
   return module;

@@ -152,18 +152,23 @@ void reportSyntaxError(const CapturedError& error, antlr4::Parser& parser, const
   if (diags.isCut(at.begin)) return;
 
   Token* previous = previousToken(tokens, index);
-  // For a token that is not there to point at (the end of a line or file),
-  // point just after the last real token, where something is missing.
+  // A NEWLINE, or anything at the very end of the file, is not there to point
+  // at: point just after the last real token, where something is missing.
+  // INDENT, DEDENT and EOF elsewhere (EOF ends a parse restarted after an
+  // error) point at the token after them.
+  bool pastEnd = at.begin >= text.endOffset();
   SourceRange where = at;
-  if (isLayout(type) && previous) {
+  if ((type == HelParser::NEWLINE || (isLayout(type) && pastEnd)) && previous) {
     uint32_t end = text.range(previous).end;
     where = {&text.file(), end, end + 1};
   }
-  // Zero-width tokens (INDENT, DEDENT) point at the token after them.
   if ((type == HelParser::INDENT || type == HelParser::DEDENT) && index + 1 < tokens.size()) {
     Token* next = tokens.get(index + 1);
+    size_t k = index + 1;
+    while (next->getType() == HelParser::DEDENT && k + 1 < tokens.size()) next = tokens.get(++k);
     if (!isLayout(next->getType())) at = text.range(next);
   }
+  if (!pastEnd && type != HelParser::NEWLINE) where = at;
   const antlr4::misc::IntervalSet& expected = error.expected;
   size_t rule = error.ctx ? error.ctx->getRuleIndex() : static_cast<size_t>(HelParser::RuleFile_input);
 
@@ -177,9 +182,8 @@ void reportSyntaxError(const CapturedError& error, antlr4::Parser& parser, const
   }
   if (expected.contains(static_cast<size_t>(HelParser::INDENT)) && error.ctx && error.ctx->parent) {
     auto* owner = dynamic_cast<antlr4::ParserRuleContext*>(error.ctx->parent);
-    SourceRange place = type == Token::EOF || type == HelParser::DEDENT ? where : at;
     if (owner) {
-      diags.report(diag::ExpectedIndentedBlock, place, describeBlockOwner(owner, text));
+      diags.report(diag::ExpectedIndentedBlock, where, describeBlockOwner(owner, text));
       return;
     }
   }
@@ -249,7 +253,7 @@ void reportSyntaxError(const CapturedError& error, antlr4::Parser& parser, const
     diags.report(diag::MissingComma, at);
     return;
   }
-  diags.report(diag::InvalidSyntax, type == Token::EOF ? where : at);
+  diags.report(diag::InvalidSyntax, where);
 }
 
 }  // namespace hel::parser

@@ -44,6 +44,8 @@ class SourceText {
   uint32_t offsetOf(size_t index) const {
     return index < offsets_.size() ? offsets_[index] : offsets_.back();
   }
+  // The byte offset in the file where this text ends.
+  uint32_t endOffset() const { return offsets_.back(); }
   // The bytes of code points [first, end).
   SourceRange range(size_t first, size_t end) const {
     return {file_, offsetOf(first), offsetOf(end < first ? first : end)};

@@ -1,6 +1,8 @@
 // Syntax errors: Python's words, the right place, several per file, no cascades.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+
 #include "ParserTestUtil.h"
 
 using namespace hel;
@@ -151,6 +153,25 @@ TEST_CASE("errors: one per independent statement, none that follow from another"
   // Context is kept across a restart: `break` at top level is still an error.
   CHECK(errors("for x in y:\n    a = 1 +\n    break\nbreak\n") ==
         Messages{"2:12: error: expected an expression", "4:1: error: 'break' outside loop"});
+}
+
+TEST_CASE("errors: after an error, each top-level statement is read once, decorators and else with theirs") {
+  CHECK(errors("a = 1 +\n@dec\ndef f(x):\n    return x\nb = 2 +\nif x:\n    c = (1 +)\nelse:\n    d = 2 *\n"
+               "e = 3\ndef g(x):\nh = 1 +\n") ==
+        Messages{"1:8: error: expected an expression", "5:8: error: expected an expression",
+                 "7:13: error: expected an expression", "9:12: error: expected an expression",
+                 "12:1: error: expected an indented block after function definition on line 11"});
+}
+
+TEST_CASE("errors: a file full of errors is still quick") {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) text += fmt::format("def f{}(x):\n    y = x +\n    return y\n", i);
+  auto start = std::chrono::steady_clock::now();
+  test::Parsed p = parse(text);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK_FALSE(p.ok());
+  CHECK(p.diags.size() == 21);  // the engine's limit of 20, then "too many errors"
+  CHECK(seconds < 2.0);
 }
 
 TEST_CASE("errors: the caret covers the offending token") {
