@@ -25,6 +25,9 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
   interp::RunOptions runOptions;
   runOptions.device = options.device;
   runOptions.autotune = options.autotune;
+  runOptions.quiet = options.quiet;
+  runOptions.passes = options.passes;
+  runOptions.onCompiled = options.onCompiled;
   interp::Interpreter interpreter(sources, diags, runOptions);
   result.status = interpreter.runFile(*file, *module);
   result.checksPassed = interpreter.checksPassed;

@@ -1,8 +1,12 @@
 // Running scripts: `hel run`, `hel test` and `hel check` share this driver.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "lower/IR.h"
 #include "runtime/Device.h"
 
 namespace hel::cli {
@@ -10,6 +14,11 @@ namespace hel::cli {
 struct ScriptOptions {
   Device device = Device::cpu();
   std::string autotune = "none";
+  bool quiet = false;  // the script's print() writes nothing
+  // Tile IR passes for device loops (nullopt: the whole pipeline), and a hook
+  // that sees each compiled loop.
+  std::optional<std::vector<std::string>> passes;
+  std::function<void(const tir::Module&)> onCompiled;
 };
 
 struct ScriptResult {

@@ -175,12 +175,15 @@ class ScopeEnvironment : public sema::HostEnvironment {
   std::shared_ptr<Scope> scope_;
 };
 
-// A key piece for one host value a loop may use.
-void describe(const Value& value, std::string& key) {
+// A key piece for one host value a loop may use. Tensors count by dtype,
+// shape and strides, and by which of them are the same memory (`aliases`
+// numbers each distinct tensor in order of appearance).
+void describe(const Value& value, std::string& key, std::map<const void*, size_t>& aliases) {
   if (value.isTensor()) {
     const Tensor& tensor = value.asTensor();
-    key += fmt::format("T{}[{}]/[{}]@{}", dtypeShortName(tensor.dtype()), fmt::join(tensor.shape(), ","),
-                       fmt::join(tensor.strides(), ","), ScopeEnvironment::identityOf(tensor));
+    size_t alias = aliases.emplace(ScopeEnvironment::identityOf(tensor), aliases.size()).first->second;
+    key += fmt::format("T{}[{}]/[{}]#{}", dtypeShortName(tensor.dtype()), fmt::join(tensor.shape(), ","),
+                       fmt::join(tensor.strides(), ","), alias);
   } else if (value.isInt()) {
     key += fmt::format("i{}", value.asInt());
   } else if (value.isFloat()) {
@@ -193,11 +196,11 @@ void describe(const Value& value, std::string& key) {
     key += "s" + value.asStr();
   } else if (auto* tuple = value.as<TupleObject>()) {
     key += "(";
-    for (const Value& item : tuple->items) describe(item, key), key += ",";
+    for (const Value& item : tuple->items) describe(item, key, aliases), key += ",";
     key += ")";
   } else if (auto* list = value.as<ListObject>()) {
     key += "[";
-    for (const Value& item : list->items) describe(item, key), key += ",";
+    for (const Value& item : list->items) describe(item, key, aliases), key += ",";
     key += "]";
   } else if (value.isObject()) {
     key += fmt::format("o{}", static_cast<const void*>(value.asObject().get()));
@@ -231,10 +234,11 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
   collectNames(loop.iter.get(), names);
   collectNames(loop.body, names);
   std::string key = fmt::format("{}|{}|", static_cast<const void*>(&loop), static_cast<const void*>(call.config));
+  std::map<const void*, size_t> aliases;
   for (const std::string& name : names) {
     if (Value* value = scope->lookup(name)) {
       key += name + "=";
-      describe(*value, key);
+      describe(*value, key, aliases);
       key += ";";
     }
   }
@@ -281,7 +285,8 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
     auto compiled = std::make_unique<Compiled>();
     try {
       lower::LoweredLoop lowered = lower::lowerDeviceLoop(loop, environment, options);
-      std::string broken = tir::runPasses(*lowered.module);
+      const auto& passes = interp.options().passes;
+      std::string broken = passes && passes->empty() ? "" : tir::runPasses(*lowered.module, passes.value_or(std::vector<std::string>{}));
       if (!broken.empty())
         throw std::logic_error("internal compiler error: " + broken + "\n" + tir::print(*lowered.module));
       compiled->module = std::move(lowered.module);
@@ -289,6 +294,7 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
     } catch (lower::CompileError& error) {
       throw ScriptError{kExitCompileError, error.diagnostic};
     }
+    if (interp.options().onCompiled) interp.options().onCompiled(*compiled->module);
     compiled->executable = std::make_unique<cpu::CompiledKernel>(*compiled->module->kernels[0]);
     ++compilations;
     found = cache_.emplace(key, std::move(compiled)).first;

@@ -587,7 +587,7 @@ Value HostBuiltins::evaluate(const sema::Builtin& builtin, BoundArgs& a) {
       std::vector<Value> values = a.rest();
       std::string sep = interp_.str(a.get("sep")), end = interp_.str(a.get("end"));
       for (size_t i = 0; i < values.size(); ++i) out += (i ? sep : "") + interp_.str(values[i]);
-      std::cout << out << end << std::flush;
+      if (!interp_.options().quiet) std::cout << out << end << std::flush;
       return Value();
     }
     case BuiltinRule::Len: {

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "lower/IR.h"
 #include "parser/Ast.h"
 #include "runtime/interp/Value.h"
 #include "sema/Builtins.h"
@@ -90,6 +91,11 @@ class DeviceLauncher;
 struct RunOptions {
   Device device = Device::cpu();  // where `device="cuda"` tensors live
   std::string autotune = "none";
+  bool quiet = false;  // print() writes nothing
+  // Tile IR passes for device loops (nullopt: the whole pipeline), and a hook
+  // that sees each newly compiled loop.
+  std::optional<std::vector<std::string>> passes;
+  std::function<void(const tir::Module&)> onCompiled;
 };
 
 class Interpreter {
