@@ -197,6 +197,10 @@ void reportSyntaxError(const CapturedError& error, antlr4::Parser& parser, const
     diags.report(diag::AssignInCondition, at);
     return;
   }
+  if (rule == HelParser::RuleDict_item && (type == HelParser::COMMA || type == HelParser::RBRACE)) {
+    diags.report(diag::UnsupportedSyntax, at, "set displays");
+    return;
+  }
   if (type == HelParser::COMMA && previous && previous->getType() == HelParser::COMMA) {
     diags.report(diag::InvalidSyntax, at);
     return;

@@ -79,6 +79,8 @@ TEST_CASE("errors: what .hel leaves out of Python") {
   CHECK(errors("if (a := 3):\n    pass\n") == Messages{"1:7: error: ':=' is not supported in .hel programs"});
   CHECK(errors("x = [a for a in b]\n") == Messages{"1:8: error: comprehensions are not supported in .hel programs"});
   CHECK(errors("x = b'abc'\n") == Messages{"1:5: error: bytes literals are not supported in .hel programs"});
+  CHECK(errors("x = {1, 2}\n") == Messages{"1:7: error: set displays are not supported in .hel programs"});
+  CHECK(errors("x = 2j\n") == Messages{"1:5: error: complex numbers are not supported in .hel programs"});
 }
 
 TEST_CASE("errors: assignment targets") {
