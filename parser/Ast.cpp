@@ -462,6 +462,163 @@ class Dumper {
 
 }  // namespace
 
+namespace {
+
+void visitAll(const ExprList& list, const std::function<void(const Node&)>& visit) {
+  for (const auto& e : list)
+    if (e) visit(*e);
+}
+void visitAll(const StmtList& list, const std::function<void(const Node&)>& visit) {
+  for (const auto& s : list) visit(*s);
+}
+void visitOne(const ExprPtr& e, const std::function<void(const Node&)>& visit) {
+  if (e) visit(*e);
+}
+void visitParams(const std::vector<Param>& params, const std::function<void(const Node&)>& visit) {
+  for (const Param& p : params) {
+    visitOne(p.annotation, visit);
+    visitOne(p.defaultValue, visit);
+  }
+}
+
+}  // namespace
+
+void forEachChild(const Node& node, const std::function<void(const Node&)>& visit) {
+  switch (node.kind) {
+    case NodeKind::Module: visitAll(cast<Module>(node).body, visit); return;
+    case NodeKind::FunctionDef: {
+      auto& f = cast<FunctionDef>(node);
+      visitAll(f.decorators, visit);
+      visitParams(f.params, visit);
+      visitOne(f.returns, visit);
+      visitAll(f.body, visit);
+      return;
+    }
+    case NodeKind::Assign: {
+      auto& a = cast<Assign>(node);
+      visitAll(a.targets, visit);
+      visitOne(a.value, visit);
+      return;
+    }
+    case NodeKind::AugAssign: {
+      auto& a = cast<AugAssign>(node);
+      visitOne(a.target, visit);
+      visitOne(a.value, visit);
+      return;
+    }
+    case NodeKind::AnnAssign: {
+      auto& a = cast<AnnAssign>(node);
+      visitOne(a.target, visit);
+      visitOne(a.annotation, visit);
+      visitOne(a.value, visit);
+      return;
+    }
+    case NodeKind::ExprStmt: visitOne(cast<ExprStmt>(node).value, visit); return;
+    case NodeKind::If: {
+      auto& s = cast<If>(node);
+      visitOne(s.test, visit);
+      visitAll(s.body, visit);
+      visitAll(s.orelse, visit);
+      return;
+    }
+    case NodeKind::For: {
+      auto& s = cast<For>(node);
+      visitOne(s.target, visit);
+      visitOne(s.iter, visit);
+      visitAll(s.body, visit);
+      visitAll(s.orelse, visit);
+      return;
+    }
+    case NodeKind::While: {
+      auto& s = cast<While>(node);
+      visitOne(s.test, visit);
+      visitAll(s.body, visit);
+      visitAll(s.orelse, visit);
+      return;
+    }
+    case NodeKind::Return: visitOne(cast<Return>(node).value, visit); return;
+    case NodeKind::Assert: {
+      auto& a = cast<Assert>(node);
+      visitOne(a.test, visit);
+      visitOne(a.msg, visit);
+      return;
+    }
+    case NodeKind::Pass:
+    case NodeKind::Break:
+    case NodeKind::Continue:
+    case NodeKind::Import:
+    case NodeKind::ImportFrom:
+    case NodeKind::Name:
+    case NodeKind::Constant:
+      return;
+    case NodeKind::FString:
+      for (const FString::Part& part : cast<FString>(node).parts) {
+        visitOne(part.value, visit);
+        if (part.formatSpec) visit(*part.formatSpec);
+      }
+      return;
+    case NodeKind::BinOp: {
+      auto& b = cast<BinOp>(node);
+      visitOne(b.left, visit);
+      visitOne(b.right, visit);
+      return;
+    }
+    case NodeKind::UnaryOp: visitOne(cast<UnaryOp>(node).operand, visit); return;
+    case NodeKind::BoolOp: visitAll(cast<BoolOp>(node).values, visit); return;
+    case NodeKind::Compare: {
+      auto& c = cast<Compare>(node);
+      visitOne(c.left, visit);
+      visitAll(c.comparators, visit);
+      return;
+    }
+    case NodeKind::IfExp: {  // in source order: body if test else orelse
+      auto& e = cast<IfExp>(node);
+      visitOne(e.body, visit);
+      visitOne(e.test, visit);
+      visitOne(e.orelse, visit);
+      return;
+    }
+    case NodeKind::Lambda: {
+      auto& l = cast<Lambda>(node);
+      visitParams(l.params, visit);
+      visitOne(l.body, visit);
+      return;
+    }
+    case NodeKind::Call: {
+      auto& c = cast<Call>(node);
+      visitOne(c.func, visit);
+      visitAll(c.args, visit);
+      for (const Keyword& k : c.keywords) visitOne(k.value, visit);
+      return;
+    }
+    case NodeKind::Attribute: visitOne(cast<Attribute>(node).value, visit); return;
+    case NodeKind::Subscript: {
+      auto& s = cast<Subscript>(node);
+      visitOne(s.value, visit);
+      visitOne(s.slice, visit);
+      return;
+    }
+    case NodeKind::Slice: {
+      auto& s = cast<Slice>(node);
+      visitOne(s.lower, visit);
+      visitOne(s.upper, visit);
+      visitOne(s.step, visit);
+      return;
+    }
+    case NodeKind::Tuple: visitAll(cast<Tuple>(node).elts, visit); return;
+    case NodeKind::List: visitAll(cast<List>(node).elts, visit); return;
+    case NodeKind::Dict: {
+      auto& d = cast<Dict>(node);
+      for (size_t i = 0; i < d.values.size(); ++i) {
+        visitOne(d.keys[i], visit);
+        visitOne(d.values[i], visit);
+      }
+      return;
+    }
+    case NodeKind::Starred: visitOne(cast<Starred>(node).value, visit); return;
+  }
+}
+
 std::string dump(const Node& node) {
   Dumper dumper;
   dumper.node(node, 0);

@@ -35,6 +35,7 @@
 
 #include <cassert>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -570,6 +571,20 @@ class Module : public Node {
 };
 
 #undef HEL_AST_KIND
+
+// ---- walking ---------------------------------------------------------------------------
+
+// Calls `visit` on each direct child node of `node`, in source order: every
+// expression and statement it holds, including decorators, parameter
+// annotations and defaults, keyword values, f-string field values and format
+// specs. (Params, Keywords, Aliases and f-string parts are not nodes; their
+// nodes are visited.) Use it for walks that care about a few kinds only:
+//
+//   void collectNames(const ast::Node& n, std::vector<std::string>& out) {
+//     if (auto* name = ast::dynCast<ast::Name>(&n)) out.push_back(name->id);
+//     ast::forEachChild(n, [&](const ast::Node& child) { collectNames(child, out); });
+//   }
+void forEachChild(const Node& node, const std::function<void(const Node&)>& visit);
 
 // ---- printing ----------------------------------------------------------------------
 

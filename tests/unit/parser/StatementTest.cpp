@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -190,6 +191,24 @@ TEST_CASE("dumpAst: one node per line with ranges") {
         "        Slice 1:8-1:10\n"
         "          lower:\n"
         "            Constant 1:8-1:9 int 1\n");
+}
+
+TEST_CASE("forEachChild reaches every name, in source order") {
+  test::Parsed p = parse(
+      "@d1(a1)\ndef f(p1: a2 = a3, *p2, k=a4, **p3) -> a5:\n    return [b1, {b2: b3, **b4}, b5[b6:b7:b8]]\n"
+      "x = c1 if c2 else c3 < c4 and not c5\nprint(f'{e1!r:{e2}}', *e3, k=e4, **e5)\n"
+      "g = lambda q=h1: h2\nfor t1 in t2:\n    t3 += -t4 ** t5\nwhile w1: w2: w3 = w4\nassert z1, z2\n");
+  REQUIRE(p.ok());
+  std::vector<std::string> names;
+  std::function<void(const ast::Node&)> walk = [&](const ast::Node& n) {
+    if (auto* name = ast::dynCast<ast::Name>(&n)) names.push_back(name->id);
+    ast::forEachChild(n, walk);
+  };
+  walk(*p.module);
+  CHECK(names == std::vector<std::string>{"d1", "a1", "a2", "a3", "a4", "a5", "b1", "b2", "b3", "b4", "b5", "b6",
+                                          "b7", "b8", "x", "c1", "c2", "c3", "c4", "c5", "print", "e1", "e2", "e3",
+                                          "e4", "e5", "g", "h1", "h2", "t1", "t2", "t3", "t4", "t5", "w1", "w2", "w3",
+                                          "w4", "z1", "z2"});
 }
 
 TEST_CASE("the seed notebook and every puzzle parse") {
