@@ -31,7 +31,7 @@ enum class BuiltinRule {
   KernelDecorator, MakeConfig, Tile, Grid, HlLoad, HlStore, Atomic, RegisterBlockSize,
   Specialize, DevicePrint, LoadNpy, SaveNpy,
   // Other modules and Python builtins.
-  DoBench, TimeNow, MathFunction, Print, Len, Range, PyMinMax, PyAbs, PyInt, PyFloat, PyStr,
+  DoBench, TimeNow, GetLogger, MathFunction, Print, Len, Range, PyMinMax, PyAbs, PyInt, PyFloat, PyStr,
   PyBool, Isinstance, Zip, Enumerate, PyTuple, PyList, PySum,
   // The harness's hooks.
   CloseReport, RecordCheck, NameOf, LoadCase,

@@ -136,7 +136,6 @@ class ScopeEnvironment : public sema::HostEnvironment {
       binding.tensor.shape = tensor.shape();
       binding.tensor.strides = tensor.strides();
       binding.tensor.identity = identityOf(tensor);
-      tensors[binding.tensor.identity] = tensor;
     } else if (auto* tuple = value.as<TupleObject>()) {
       binding.kind = Kind::Tuple;
       for (const Value& item : tuple->items) binding.items.push_back(bind(item));
@@ -168,8 +167,6 @@ class ScopeEnvironment : public sema::HostEnvironment {
     return tensor.isMeta() ? static_cast<const void*>(&tensor) : static_cast<const void*>(tensor.data());
   }
 
-  std::map<const void*, Tensor> tensors;
-
  private:
   Interpreter& interp_;
   std::shared_ptr<Scope> scope_;
@@ -178,10 +175,17 @@ class ScopeEnvironment : public sema::HostEnvironment {
 // A key piece for one host value a loop may use. Tensors count by dtype,
 // shape and strides, and by which of them are the same memory (`aliases`
 // numbers each distinct tensor in order of appearance).
-void describe(const Value& value, std::string& key, std::map<const void*, size_t>& aliases) {
+struct TensorAliases {
+  std::map<const void*, size_t> ordinal;
+  std::vector<Tensor> tensors;  // by ordinal
+};
+
+void describe(const Value& value, std::string& key, TensorAliases& aliases) {
   if (value.isTensor()) {
     const Tensor& tensor = value.asTensor();
-    size_t alias = aliases.emplace(ScopeEnvironment::identityOf(tensor), aliases.size()).first->second;
+    auto [it, added] = aliases.ordinal.emplace(ScopeEnvironment::identityOf(tensor), aliases.tensors.size());
+    if (added) aliases.tensors.push_back(tensor);
+    size_t alias = it->second;
     key += fmt::format("T{}[{}]/[{}]#{}", dtypeShortName(tensor.dtype()), fmt::join(tensor.shape(), ","),
                        fmt::join(tensor.strides(), ","), alias);
   } else if (value.isInt()) {
@@ -221,7 +225,9 @@ int64_t defaultBlockSize(const ast::For& loop, bool topLevel, int dims, int64_t 
 struct DeviceLauncher::Compiled {
   std::unique_ptr<tir::Module> module;
   std::unique_ptr<cpu::CompiledKernel> executable;
-  std::vector<const void*> tensorArgs;
+  // Each pointer parameter's tensor, as its ordinal among the tensors the
+  // loop's names reach (TensorAliases), which the cache key fixes.
+  std::vector<size_t> tensorArgs;
 };
 
 DeviceLauncher::DeviceLauncher() = default;
@@ -234,7 +240,7 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
   collectNames(loop.iter.get(), names);
   collectNames(loop.body, names);
   std::string key = fmt::format("{}|{}|", static_cast<const void*>(&loop), static_cast<const void*>(call.config));
-  std::map<const void*, size_t> aliases;
+  TensorAliases aliases;
   for (const std::string& name : names) {
     if (Value* value = scope->lookup(name)) {
       key += name + "=";
@@ -290,7 +296,12 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
       if (!broken.empty())
         throw std::logic_error("internal compiler error: " + broken + "\n" + tir::print(*lowered.module));
       compiled->module = std::move(lowered.module);
-      compiled->tensorArgs = lowered.tensorArgs;
+      for (const void* identity : lowered.tensorArgs) {
+        auto alias = aliases.ordinal.find(identity);
+        if (alias == aliases.ordinal.end())
+          throw ScriptError{kExitCompileError, DiagnosticEngine::make(diag::TensorThroughClosure, loop.range)};
+        compiled->tensorArgs.push_back(alias->second);
+      }
     } catch (lower::CompileError& error) {
       throw ScriptError{kExitCompileError, error.diagnostic};
     }
@@ -298,17 +309,13 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
     compiled->executable = std::make_unique<cpu::CompiledKernel>(*compiled->module->kernels[0]);
     ++compilations;
     found = cache_.emplace(key, std::move(compiled)).first;
-  } else {
-    // Resolve the tensors again: the cache key pinned their identities.
-    for (const std::string& name : names)
-      if (Value* value = scope->lookup(name)) environment.bind(*value);
   }
   Compiled& compiled = *found->second;
   if (interp.options().device.isMeta()) return;
 
   std::vector<cpu::Argument> args;
-  for (const void* identity : compiled.tensorArgs) {
-    const Tensor& tensor = environment.tensors.at(identity);
+  for (size_t ordinal : compiled.tensorArgs) {
+    const Tensor& tensor = aliases.tensors[ordinal];
     int64_t elements = static_cast<int64_t>(tensor.storage()->bytes() / itemSize(tensor.dtype())) - tensor.storageOffset();
     args.push_back(cpu::Argument::pointer(tensor.data(), elements, tensor.dtype()));
   }

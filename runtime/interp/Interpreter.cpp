@@ -74,7 +74,7 @@ void Interpreter::defineModules() {
   };
   for (const char* name : {"torch", "torch.nn", "torch.nn.functional", "torch.testing", "torch.cuda",
                            "torch.autograd", "helion", "helion.language", "triton", "triton.testing", "math",
-                           "time", "jaxtyping", "_hel"})
+                           "time", "jaxtyping", "logging", "_hel"})
     moduleNamed(name);
   // Submodules are attributes of their parents (torch.nn.functional).
   for (auto& [name, value] : modules_) {
@@ -102,6 +102,10 @@ void Interpreter::defineModules() {
   math.members["inf"] = INFINITY;
   math.members["pi"] = M_PI;
   math.members["e"] = M_E;
+  // logging is accepted so that pasted Helion code runs; levels do nothing.
+  ModuleObject& logging = moduleNamed("logging");
+  for (auto [name, level] : {std::pair{"DEBUG", 10}, {"INFO", 20}, {"WARNING", 30}, {"ERROR", 40}})
+    logging.members[name] = int64_t{level};
   ModuleObject& jaxtyping = moduleNamed("jaxtyping");
   for (const char* marker : {"Float32", "Float16", "BFloat16", "Float64", "Int32", "Int64", "Int8", "UInt8",
                              "Bool", "Float", "Int", "Shaped"})
