@@ -67,7 +67,7 @@ int emitScriptIr(const EmitOptions& options, DiagnosticEngine& diags) {
   std::string text;
   script.onCompiled = [&](const tir::Module& module) {
     for (const auto& kernel : module.kernels)
-      if (options.kernel.empty() || kernel->name == options.kernel) text += tir::print(*kernel) + "\n";
+      if (options.kernel.empty() || kernel->name == options.kernel) text += (text.empty() ? "" : "\n") + tir::print(*kernel);
   };
   ScriptResult result = runScript(options.file, script);
   if (result.status != kExitOk && result.status != kExitCheckFailed) return result.status;

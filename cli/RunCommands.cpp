@@ -74,7 +74,12 @@ void addRunCommands(CLI::App& app, int* status) {
   check->callback([=] {
     ScriptOptions options;
     options.device = Device::meta();
-    *status = runScript(*checkFile, options).status;
+    options.quiet = true;
+    ScriptResult result = runScript(*checkFile, options);
+    *status = result.status == kExitCheckFailed ? kExitOk : result.status;
+    if (*status == kExitOk)
+      std::cout << *checkFile << ": ok (" << result.compilations << " device loop specialization"
+                << (result.compilations == 1 ? "" : "s") << " compiled)\n";
   });
 
   auto testOptions = std::make_shared<DeviceOptions>();

@@ -32,6 +32,7 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
   result.status = interpreter.runFile(*file, *module);
   result.checksPassed = interpreter.checksPassed;
   result.checksFailed = interpreter.checksFailed;
+  result.compilations = interpreter.launcher->compilations;
   if (result.status == kExitOk && result.checksFailed > 0) result.status = kExitCheckFailed;
   return result;
 }

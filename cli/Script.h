@@ -25,6 +25,7 @@ struct ScriptResult {
   int status = 0;
   int checksPassed = 0;
   int checksFailed = 0;
+  int compilations = 0;  // device loops compiled
 };
 
 ScriptResult runScript(const std::string& path, const ScriptOptions& options);
