@@ -4,6 +4,7 @@
 
 #include "cli/Input.h"
 #include "parser/Parser.h"
+#include "runtime/interp/DeviceLauncher.h"
 #include "runtime/interp/Interpreter.h"
 
 namespace hel::cli {
