@@ -88,7 +88,8 @@ Mismatches findMismatches(const Tensor& a, const Tensor& e, double rtol, double 
         } else {
           int64_t actual = scalar::convert<int64_t>(x), expected = scalar::convert<int64_t>(y);
           int64_t diff = scalar::abs(scalar::sub(actual, expected));
-          if (actual == expected || static_cast<double>(diff) <= atol + std::abs(rtol * static_cast<double>(expected))) {
+          if (actual == expected ||
+              static_cast<double>(diff) <= atol + std::abs(rtol * static_cast<double>(expected))) {
             continue;
           }
           // PyTorch divides the int64 tensors, which computes in float32.

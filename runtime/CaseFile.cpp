@@ -34,7 +34,8 @@ class CaseReader {
     try {
       return toml::parse(text.str(), path_);
     } catch (const toml::parse_error& e) {
-      throw error(fmt::format("line {}, column {}: {}", e.source().begin.line, e.source().begin.column, e.description()));
+      throw error(
+          fmt::format("line {}, column {}: {}", e.source().begin.line, e.source().begin.column, e.description()));
     }
   }
 
@@ -114,7 +115,8 @@ ReferenceCase ReferenceCase::load(const std::string& dir, Device device) {
     }
   };
   for (size_t i = 0; i < c.args.size(); ++i) add(c.args[i], c.args[i] + ".npy", &c.inputs[i]);
-  for (size_t i = 0; i < c.outputs.size(); ++i) add(fs::path(c.outputs[i]).stem().string(), c.outputs[i], &c.expected[i]);
+  for (size_t i = 0; i < c.outputs.size(); ++i)
+    add(fs::path(c.outputs[i]).stem().string(), c.outputs[i], &c.expected[i]);
   for (auto& [name, file] : files) *file.second = loadNpy((fs::path(dir) / file.first).string(), device);
 
   auto fileOf = [&](const std::string& table, const std::string& name) -> std::pair<std::string, Tensor*>& {

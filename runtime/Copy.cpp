@@ -20,8 +20,9 @@ void checkNoInternalOverlap(const Tensor& t) {
 
 void Tensor::copyFrom(const Tensor& src) {
   Shape broadcast = broadcastShapes(shape_, src.shape());
-  check(broadcast == shape_, "output with shape {} doesn't match the broadcast shape {}", shapeStr(shape_),
-        shapeStr(broadcast));
+  if (broadcast != shape_) {
+    fail("output with shape {} doesn't match the broadcast shape {}", shapeStr(shape_), shapeStr(broadcast));
+  }
   if (isMeta()) return;
   check(!src.isMeta(), "Cannot copy out of meta tensor; no data!");
   checkNoInternalOverlap(*this);

@@ -43,8 +43,9 @@ Tensor arange(Scalar start, Scalar end, Scalar step, std::optional<DType> dtype,
 }
 
 Tensor tensor(const std::vector<Scalar>& values, const Shape& shape, std::optional<DType> dtype, Device device) {
-  check(static_cast<int64_t>(values.size()) == numelOf(shape), "tensor(): {} values do not fill the shape {}",
-        values.size(), shapeStr(shape));
+  if (static_cast<int64_t>(values.size()) != numelOf(shape)) {
+    fail("tensor(): {} values do not fill the shape {}", values.size(), shapeStr(shape));
+  }
   if (!dtype) {
     bool anyFloat = false, anyInt = false;
     for (const Scalar& v : values) {

@@ -25,9 +25,12 @@ Tensor tensor(const std::vector<Scalar>& values, const Shape& shape, std::option
               Device device = Device::cpu());
 
 // *_like: x's shape, and x's dtype and device unless given.
-Tensor emptyLike(const Tensor& x, std::optional<DType> dtype = std::nullopt, std::optional<Device> device = std::nullopt);
-Tensor zerosLike(const Tensor& x, std::optional<DType> dtype = std::nullopt, std::optional<Device> device = std::nullopt);
-Tensor onesLike(const Tensor& x, std::optional<DType> dtype = std::nullopt, std::optional<Device> device = std::nullopt);
+Tensor emptyLike(const Tensor& x, std::optional<DType> dtype = std::nullopt,
+                 std::optional<Device> device = std::nullopt);
+Tensor zerosLike(const Tensor& x, std::optional<DType> dtype = std::nullopt,
+                 std::optional<Device> device = std::nullopt);
+Tensor onesLike(const Tensor& x, std::optional<DType> dtype = std::nullopt,
+                std::optional<Device> device = std::nullopt);
 Tensor fullLike(const Tensor& x, Scalar value, std::optional<DType> dtype = std::nullopt,
                 std::optional<Device> device = std::nullopt);
 

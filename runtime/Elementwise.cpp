@@ -111,8 +111,9 @@ void binaryInPlace(BinaryOp op, Tensor& self, const Operand& other) {
   Tensor result = binary(op, self, other);
   check(canCast(result.dtype(), self.dtype()), "result type {} can't be cast to the desired output type {}",
         dtypeScalarTypeName(result.dtype()), dtypeScalarTypeName(self.dtype()));
-  check(result.shape() == self.shape(), "output with shape {} doesn't match the broadcast shape {}",
-        shapeStr(self.shape()), shapeStr(result.shape()));
+  if (result.shape() != self.shape()) {
+    fail("output with shape {} doesn't match the broadcast shape {}", shapeStr(self.shape()), shapeStr(result.shape()));
+  }
   self.copyFrom(result);
 }
 

@@ -19,7 +19,9 @@ template <class... Args>
   throw RuntimeError(fmt::format(format, std::forward<Args>(args)...));
 }
 
-// Throws when `condition` is false; the message is formatted only then.
+// Throws when `condition` is false; the message is formatted only then, but the
+// arguments are evaluated always: pass cheap ones, and build strings (shapes) only
+// under `if (...) fail(...)`.
 template <class... Args>
 void check(bool condition, fmt::format_string<Args...> format, Args&&... args) {
   if (!condition) fail(format, std::forward<Args>(args)...);

@@ -75,8 +75,9 @@ Resolved applyBasic(const Tensor& self, const std::vector<TensorIndex>& indices)
       }
       case TensorIndex::Kind::Tensor: {
         const Tensor& t = index.tensor();
-        check(t.device() == self.device() || t.device().isCpu(),
-              "indices should be either on cpu or on the same device as the indexed tensor ({})", self.device().str());
+        if (t.device() != self.device() && !t.device().isCpu()) {
+          fail("indices should be either on cpu or on the same device as the indexed tensor ({})", self.device().str());
+        }
         if (t.dtype() == DType::Bool || t.dtype() == DType::UInt8) {
           if (t.dim() == 0) {
             // x[True] adds a dim of size 1, x[False] one of size 0.
@@ -86,9 +87,10 @@ Resolved applyBasic(const Tensor& self, const std::vector<TensorIndex>& indices)
             break;
           }
           for (int64_t j = 0; j < t.dim(); ++j) {
-            check(cur + j < r.view.dim() && t.shape()[j] == r.view.shape()[cur + j],
-                  "The shape of the mask {} at index {} does not match the shape of the indexed tensor {} at index {}",
-                  shapeStr(t.shape()), j, shapeStr(r.view.shape()), cur + j);
+            if (cur + j >= r.view.dim() || t.shape()[j] != r.view.shape()[cur + j]) {
+              fail("The shape of the mask {} at index {} does not match the shape of the indexed tensor {} at index {}",
+                   shapeStr(t.shape()), j, shapeStr(r.view.shape()), cur + j);
+            }
           }
           if (t.isMeta()) fail("boolean mask indexing needs the mask's values; it cannot run on the meta device");
           for (Tensor& positions : nonzero(t)) r.advanced.push_back({cur++, positions});
@@ -123,7 +125,8 @@ Gather planGather(const Resolved& r) {
   g.insertAt = adjacent ? r.advanced.front().dim : 0;
   Shape rest;
   for (int64_t d = 0; d < r.view.dim(); ++d) {
-    bool indexed = std::any_of(r.advanced.begin(), r.advanced.end(), [d](const AdvancedIndex& a) { return a.dim == d; });
+    bool indexed =
+        std::any_of(r.advanced.begin(), r.advanced.end(), [d](const AdvancedIndex& a) { return a.dim == d; });
     if (!indexed) rest.push_back(r.view.shape()[d]);
   }
   g.resultShape.assign(rest.begin(), rest.begin() + g.insertAt);
@@ -240,8 +243,10 @@ void Tensor::indexPut(const std::vector<TensorIndex>& indices, const Operand& va
   Tensor source;
   if (value.isTensor()) {
     source = stripLeadingOnes(value.tensor(), static_cast<int64_t>(g.resultShape.size()));
-    check(expandsTo(source.shape(), g.resultShape), "shape mismatch: value tensor of shape {} cannot be broadcast to indexing result of shape {}",
-          shapeStr(value.tensor().shape()), shapeStr(g.resultShape));
+    if (!expandsTo(source.shape(), g.resultShape)) {
+      fail("shape mismatch: value tensor of shape {} cannot be broadcast to indexing result of shape {}",
+           shapeStr(value.tensor().shape()), shapeStr(g.resultShape));
+    }
     check(!source.isMeta() || isMeta(), "Cannot copy out of meta tensor; no data!");
     source = source.sharesStorage(*this) ? source.to(dtype_).clone() : source.to(dtype_);
   } else {

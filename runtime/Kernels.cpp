@@ -147,8 +147,10 @@ Device commonDevice(const std::vector<const Tensor*>& tensors) {
       device = t->device();
       continue;
     }
-    check(*device == t->device(), "Expected all tensors to be on the same device, but found at least two devices, {} and {}!",
-          device->str(), t->device().str());
+    if (*device != t->device()) {
+      fail("Expected all tensors to be on the same device, but found at least two devices, {} and {}!", device->str(),
+           t->device().str());
+    }
   }
   if (device) return *device;
   for (const Tensor* t : tensors) {
@@ -166,6 +168,7 @@ void failUnsupportedDType(std::string_view op, DType dtype) {
     fail("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
          "operator instead.");
   }
+  if (dtype == DType::Bool && op == "relu") fail("Boolean inputs not supported for relu");
   if (op == "mean") {
     fail("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}",
          dtypeScalarTypeName(dtype));

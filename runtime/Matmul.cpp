@@ -76,8 +76,9 @@ void checkBatchShapes(const Tensor& a, const Tensor& b) {
 }
 
 void checkMatrixShapes(const Tensor& a, const Tensor& b) {
-  check(a.shape()[1] == b.shape()[0], "mat1 and mat2 shapes cannot be multiplied ({} and {})", matrixStr(a.shape()),
-        matrixStr(b.shape()));
+  if (a.shape()[1] != b.shape()[0]) {
+    fail("mat1 and mat2 shapes cannot be multiplied ({} and {})", matrixStr(a.shape()), matrixStr(b.shape()));
+  }
 }
 
 // beta * input + alpha * p, rounded once to dtype.
@@ -120,8 +121,9 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
           "and {} elements respectively",
           a.numel(), b.numel(), a.numel(), b.numel());
   } else if (a.dim() <= 2 && b.dim() == 1) {
-    check(a.shape().back() == b.numel(), "size mismatch, got input ({}), mat ({}), vec ({})", a.shape()[0],
-          matrixStr(a.shape()), b.numel());
+    if (a.shape().back() != b.numel()) {
+      fail("size mismatch, got input ({}), mat ({}), vec ({})", a.shape()[0], matrixStr(a.shape()), b.numel());
+    }
   } else if (a.dim() <= 2 && b.dim() <= 2) {
     checkMatrixShapes(a.dim() == 1 ? a.unsqueeze(0) : a, b);
   }

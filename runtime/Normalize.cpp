@@ -40,7 +40,7 @@ Tensor softmaxAlong(const Tensor& x, int64_t dim, std::optional<DType> dtype, bo
     if constexpr (scalar::kIsFloat<C>) {
       std::vector<C> lane(static_cast<size_t>(in.shape().back()));
       // Lanes are contiguous in `in` and `result`.
-      detail::forEachLane(in.shape(), in.dim() - 1, {&in, &result}, [&](std::byte* const* p, const int64_t*, int64_t n) {
+      auto normalize = [&](std::byte* const* p, const int64_t*, int64_t n) {
         const T* src = reinterpret_cast<const T*>(p[0]);
         T* dst = reinterpret_cast<T*>(p[1]);
         C max = -std::numeric_limits<C>::infinity();
@@ -58,7 +58,8 @@ Tensor softmaxAlong(const Tensor& x, int64_t dim, std::optional<DType> dtype, bo
         } else {
           for (int64_t j = 0; j < n; ++j) dst[j] = scalar::convert<T>(static_cast<double>(lane[j]) / sum);
         }
-      });
+      };
+      detail::forEachLane(in.shape(), in.dim() - 1, {&in, &result}, normalize);
     }
   });
   return detail::movedBack(result, dim).contiguous().reshape(input.shape());
@@ -66,22 +67,31 @@ Tensor softmaxAlong(const Tensor& x, int64_t dim, std::optional<DType> dtype, bo
 
 }  // namespace
 
-Tensor softmax(const Tensor& x, int64_t dim, std::optional<DType> dtype) { return softmaxAlong(x, dim, dtype, false); }
+Tensor softmax(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
+  return softmaxAlong(x, dim, dtype, /*log=*/false);
+}
 
-Tensor logSoftmax(const Tensor& x, int64_t dim, std::optional<DType> dtype) { return softmaxAlong(x, dim, dtype, true); }
+Tensor logSoftmax(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
+  return softmaxAlong(x, dim, dtype, /*log=*/true);
+}
 
 Tensor layerNorm(const Tensor& x, const Shape& normalizedShape, const Tensor& weight, const Tensor& bias, double eps) {
   size_t k = normalizedShape.size();
   bool matches = k >= 1 && k <= x.shape().size() &&
                  std::equal(normalizedShape.begin(), normalizedShape.end(), x.shape().end() - static_cast<int64_t>(k));
-  check(matches, "Given normalized_shape={}, expected input with shape [*, {}], but got input of size{}",
-        shapeStr(normalizedShape), fmt::join(normalizedShape, ", "), shapeStr(x.shape()));
-  check(!weight.defined() || weight.shape() == normalizedShape,
+  if (!matches) {
+    fail("Given normalized_shape={}, expected input with shape [*, {}], but got input of size{}",
+         shapeStr(normalizedShape), fmt::join(normalizedShape, ", "), shapeStr(x.shape()));
+  }
+  if (weight.defined() && weight.shape() != normalizedShape) {
+    fail(
         "Expected weight to be of same shape as normalized_shape, but got weight of shape {} and normalized_shape = {}",
         shapeStr(weight.shape()), shapeStr(normalizedShape));
-  check(!bias.defined() || bias.shape() == normalizedShape,
-        "Expected bias to be of same shape as normalized_shape, but got bias of shape {} and normalized_shape = {}",
-        shapeStr(bias.shape()), shapeStr(normalizedShape));
+  }
+  if (bias.defined() && bias.shape() != normalizedShape) {
+    fail("Expected bias to be of same shape as normalized_shape, but got bias of shape {} and normalized_shape = {}",
+         shapeStr(bias.shape()), shapeStr(normalizedShape));
+  }
   if (!isFloating(x.dtype())) detail::failUnsupportedDType("layer_norm", x.dtype());
   std::vector<const Tensor*> operands{&x};
   if (weight.defined()) operands.push_back(&weight);

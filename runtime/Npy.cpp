@@ -75,7 +75,9 @@ class HeaderParser {
   std::string string(const char* what) {
     skipSpace();
     char quote = pos_ < text_.size() ? text_[pos_] : '\0';
-    if (quote != '\'' && quote != '"') throw Malformed(std::string("expected ") + what + " at offset " + std::to_string(pos_));
+    if (quote != '\'' && quote != '"') {
+      throw Malformed(std::string("expected ") + what + " at offset " + std::to_string(pos_));
+    }
     size_t end = text_.find(quote, pos_ + 1);
     if (end == std::string_view::npos) throw Malformed("unterminated string");
     std::string s(text_.substr(pos_ + 1, end - pos_ - 1));
@@ -84,7 +86,8 @@ class HeaderParser {
   }
   bool boolean() {
     skipSpace();
-    for (auto [word, value] : {std::pair{std::string_view("True"), true}, std::pair{std::string_view("False"), false}}) {
+    for (auto [word, value] :
+         {std::pair{std::string_view("True"), true}, std::pair{std::string_view("False"), false}}) {
       if (text_.substr(pos_, word.size()) == word) {
         pos_ += word.size();
         return value;
@@ -113,7 +116,9 @@ class HeaderParser {
 
 uint32_t littleEndian(const std::string& bytes, size_t at, size_t width) {
   uint32_t value = 0;
-  for (size_t i = 0; i < width; ++i) value |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[at + i])) << (8 * i);
+  for (size_t i = 0; i < width; ++i) {
+    value |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[at + i])) << (8 * i);
+  }
   return value;
 }
 
@@ -135,9 +140,13 @@ Tensor loadNpy(const std::string& path, Device device) {
 
   if (bytes.empty()) throw error("file is empty");
   if (bytes.compare(0, kMagic.size(), kMagic) != 0) throw error("not a NumPy .npy file (no \\x93NUMPY magic string)");
-  if (bytes.size() < 10) throw error(fmt::format("file is truncated: expected at least 10 bytes, found {}", bytes.size()));
+  if (bytes.size() < 10) {
+    throw error(fmt::format("file is truncated: expected at least 10 bytes, found {}", bytes.size()));
+  }
   int major = static_cast<unsigned char>(bytes[6]), minor = static_cast<unsigned char>(bytes[7]);
-  if (major < 1 || major > 3 || minor != 0) throw error(fmt::format("unsupported .npy format version {}.{}", major, minor));
+  if (major < 1 || major > 3 || minor != 0) {
+    throw error(fmt::format("unsupported .npy format version {}.{}", major, minor));
+  }
   size_t lengthWidth = major == 1 ? 2 : 4;
   size_t headerStart = 8 + lengthWidth;
   if (bytes.size() < headerStart) {
@@ -157,13 +166,15 @@ Tensor loadNpy(const std::string& path, Device device) {
   }
   std::optional<NpyType> type = parseNpyDescr(header.descr);
   if (!type) {
-    throw error(fmt::format("unsupported dtype '{}' (hel reads |b1, |u1, |i1, <i2, <i4, <i8, <f2, <f4, <f8 and bfloat16)",
-                           header.descr));
+    throw error(fmt::format(
+        "unsupported dtype '{}' (hel reads |b1, |u1, |i1, <i2, <i4, <i8, <f2, <f4, <f8 and bfloat16)", header.descr));
   }
   size_t item = itemSize(type->dtype);
   size_t expected = static_cast<size_t>(numelOf(header.shape)) * item;
   size_t found = bytes.size() - dataStart;
-  if (found < expected) throw error(fmt::format("file is truncated: expected {} bytes of data, found {}", expected, found));
+  if (found < expected) {
+    throw error(fmt::format("file is truncated: expected {} bytes of data, found {}", expected, found));
+  }
 
   // A Fortran-order array is the C-order array of the reversed shape, transposed.
   Shape stored = header.shape;
@@ -206,7 +217,8 @@ void saveNpy(const std::string& path, const Tensor& tensor) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   if (file) {
     file.write(out.data(), static_cast<std::streamsize>(out.size()));
-    file.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.numel() * itemSize(data.dtype())));
+    file.write(reinterpret_cast<const char*>(data.data()),
+               static_cast<std::streamsize>(data.numel() * itemSize(data.dtype())));
   }
   check(static_cast<bool>(file), "cannot write '{}': {}", path, std::strerror(errno));
 }

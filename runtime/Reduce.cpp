@@ -153,10 +153,12 @@ Tensor argReduce(ReduceOp op, const Tensor& x, const std::vector<int64_t>& dims,
 
 }  // namespace
 
-Tensor reduce(ReduceOp op, const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, std::optional<DType> dtype) {
+Tensor reduce(ReduceOp op, const Tensor& x, const std::vector<int64_t>& dims, bool keepdim,
+              std::optional<DType> dtype) {
   const ReduceOpInfo& info = opInfo(op);
   if (dtype) {
-    check(info.rule == ReduceRule::Accumulate || info.rule == ReduceRule::Mean, "{}() does not take a dtype", info.name);
+    check(info.rule == ReduceRule::Accumulate || info.rule == ReduceRule::Mean, "{}() does not take a dtype",
+          info.name);
   }
   Tensor input = dtype ? x.to(*dtype) : x;
   std::optional<DType> resultDType = reduceResultDType(info.rule, input.dtype());
@@ -211,13 +213,14 @@ Tensor scan(ScanOp op, const Tensor& x, int64_t dim, std::optional<DType> dtype)
       constexpr ReduceOp Combine = opInfo(decltype(opConstant)::value).combine;
       using A = scalar::ReduceAcc<Combine, C>;
       using R = std::conditional_t<scalar::kIsFloat<C>, T, int64_t>;
-      detail::forEachLane(in.shape(), in.dim() - 1, {&in, &result}, [](std::byte* const* p, const int64_t* s, int64_t n) {
+      auto scanLane = [](std::byte* const* p, const int64_t* s, int64_t n) {
         A acc = scalar::reduceIdentity<Combine, A>();
         for (int64_t j = 0; j < n; ++j) {
           acc = scalar::reduceCombine<Combine, A>(acc, static_cast<A>(load<T>(p[0] + j * s[0])));
           store(p[1] + j * s[1], scalar::convert<R>(acc));
         }
-      });
+      };
+      detail::forEachLane(in.shape(), in.dim() - 1, {&in, &result}, scanLane);
     });
   });
   return detail::movedBack(result, dim).contiguous().reshape(input.shape());

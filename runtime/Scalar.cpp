@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 
@@ -32,11 +33,14 @@ std::string Scalar::repr() const {
 std::string formatPythonFloat(double value) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
-  // The shortest scientific form that round-trips: "d.ddde±XX".
+  // The shortest scientific form that round-trips: "d.ddde±XX" (from_chars, unlike
+  // strtod, ignores the locale).
   std::string scientific;
   for (int precision = 0; precision <= 17; ++precision) {
     scientific = fmt::format("{:.{}e}", value, precision);
-    if (std::strtod(scientific.c_str(), nullptr) == value) break;
+    double back = 0;
+    std::from_chars(scientific.data(), scientific.data() + scientific.size(), back);
+    if (back == value) break;
   }
   size_t ePos = scientific.find('e');
   int exponent = std::atoi(scientific.c_str() + ePos + 1);

@@ -83,9 +83,10 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
   int64_t d = wrapDim(dim, tensors[0].dim() + 1);
   std::vector<Tensor> unsqueezed;
   for (size_t i = 0; i < tensors.size(); ++i) {
-    check(tensors[i].shape() == tensors[0].shape(),
-          "stack expects each tensor to be equal size, but got {} at entry 0 and {} at entry {}",
-          shapeStr(tensors[0].shape()), shapeStr(tensors[i].shape()), i);
+    if (tensors[i].shape() != tensors[0].shape()) {
+      fail("stack expects each tensor to be equal size, but got {} at entry 0 and {} at entry {}",
+           shapeStr(tensors[0].shape()), shapeStr(tensors[i].shape()), i);
+    }
     unsqueezed.push_back(tensors[i].unsqueeze(d));
   }
   return cat(unsqueezed, d);

@@ -2,18 +2,37 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <new>
 
 #include "runtime/Errors.h"
 #include "runtime/Kernels.h"
 
 namespace hel {
 
-Storage::Storage(size_t bytes) : data_(static_cast<std::byte*>(std::calloc(std::max<size_t>(bytes, 1), 1))), bytes_(bytes) {
-  if (!data_) throw std::bad_alloc();
+namespace {
+
+StorageAllocate cudaAllocate = nullptr;
+StorageRelease cudaRelease = nullptr;
+
+void releaseHost(void* data, int) { std::free(data); }
+
+}  // namespace
+
+void setCudaStorageAllocator(StorageAllocate allocate, StorageRelease release) {
+  cudaAllocate = allocate;
+  cudaRelease = release;
 }
 
-Storage::~Storage() { std::free(data_); }
+Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device), release_(releaseHost) {
+  if (device.isCuda() && cudaAllocate) {
+    data_ = static_cast<std::byte*>(cudaAllocate(bytes, device.index));
+    release_ = cudaRelease;
+    return;
+  }
+  data_ = static_cast<std::byte*>(std::calloc(std::max<size_t>(bytes, 1), 1));
+  if (!data_) fail("DefaultCPUAllocator: not enough memory: you tried to allocate {} bytes.", bytes);
+}
+
+Storage::~Storage() { release_(data_, device_.index); }
 
 Tensor::Tensor(std::shared_ptr<Storage> storage, DType dtype, Shape shape, Shape strides, int64_t offset, Device device)
     : defined_(true),
@@ -26,10 +45,18 @@ Tensor::Tensor(std::shared_ptr<Storage> storage, DType dtype, Shape shape, Shape
 
 Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
   for (int64_t size : shape) {
-    check(size >= 0, "Trying to create tensor with negative dimension {}: {}", size, shapeStr(shape));
+    if (size < 0) {
+      fail("Trying to create tensor with negative dimension {}: {}", size, shapeStr(shape));
+    }
+  }
+  uint64_t bytes = itemSize(dtype);
+  for (int64_t size : shape) {
+    if (__builtin_mul_overflow(bytes, static_cast<uint64_t>(size), &bytes)) {
+      fail("Storage size calculation overflowed with sizes={}", shapeStr(shape));
+    }
   }
   std::shared_ptr<Storage> storage;
-  if (!device.isMeta()) storage = std::make_shared<Storage>(static_cast<size_t>(numelOf(shape)) * itemSize(dtype));
+  if (!device.isMeta()) storage = std::make_shared<Storage>(bytes, device);
   return Tensor(std::move(storage), dtype, shape, contiguousStrides(shape), 0, device);
 }
 
@@ -120,14 +147,20 @@ Shape inferSize(Shape shape, int64_t numel) {
     }
   }
   if (inferred) {
-    check(known != 0,
+    if (known == 0) {
+      fail(
           "cannot reshape tensor of 0 elements into shape {} because the unspecified dimension size -1 can be any "
           "value and is ambiguous",
           shapeStr(shape));
-    check(numel % known == 0, "shape '{}' is invalid for input of size {}", shapeStr(shape), numel);
+    }
+    if (numel % known != 0) {
+      fail("shape '{}' is invalid for input of size {}", shapeStr(shape), numel);
+    }
     shape[*inferred] = numel / known;
   }
-  check(numelOf(shape) == numel, "shape '{}' is invalid for input of size {}", shapeStr(shape), numel);
+  if (numelOf(shape) != numel) {
+    fail("shape '{}' is invalid for input of size {}", shapeStr(shape), numel);
+  }
   return shape;
 }
 
@@ -223,10 +256,12 @@ Tensor Tensor::t() const {
 }
 
 Tensor Tensor::expand(const Shape& sizes) const {
-  check(sizes.size() >= shape_.size(),
+  if (sizes.size() < shape_.size()) {
+    fail(
         "expand(torch.{}Tensor{{{}}}, size={}): the number of sizes provided ({}) must be greater or equal to the "
         "number of dimensions in the tensor ({})",
         dtypeScalarTypeName(dtype_), shapeStr(shape_), shapeStr(sizes), sizes.size(), shape_.size());
+  }
   size_t lead = sizes.size() - shape_.size();
   Shape shape(sizes.size()), strides(sizes.size());
   for (size_t i = 0; i < sizes.size(); ++i) {
@@ -239,10 +274,12 @@ Tensor Tensor::expand(const Shape& sizes) const {
     }
     int64_t own = shape_[i - lead];
     int64_t target = sizes[i] == -1 ? own : sizes[i];
-    check(own == target || own == 1,
+    if (own != target && own != 1) {
+      fail(
           "The expanded size of the tensor ({}) must match the existing size ({}) at non-singleton dimension {}.  "
           "Target sizes: {}.  Tensor sizes: {}",
           target, own, i, shapeStr(sizes), shapeStr(shape_));
+    }
     shape[i] = target;
     strides[i] = own == target ? strides_[i - lead] : 0;
   }

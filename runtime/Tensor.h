@@ -21,11 +21,22 @@
 
 namespace hel {
 
-// Host memory that tensors view. Zero-filled, so that `empty` is deterministic (PyTorch
-// leaves it undefined); calloc makes that free for large blocks.
+// Where the storage of cuda tensors comes from. With none installed (the default, and
+// what --device cpu runs on) cuda tensors are host memory tagged cuda; the GPU path
+// (runtime/cuda) installs its managed-memory allocator, so that kernels use tensors'
+// memory directly. `allocate` returns zero-filled memory or throws; `release` frees it and
+// never throws. Storage keeps the release it was allocated with, so a later install does
+// not misroute frees; installing is not thread-safe: do it before the script runs.
+using StorageAllocate = void* (*)(size_t bytes, int deviceIndex);
+using StorageRelease = void (*)(void* data, int deviceIndex);
+void setCudaStorageAllocator(StorageAllocate allocate, StorageRelease release);
+
+// Memory that tensors view: host memory, or for cuda tensors what the installed allocator
+// gives. Zero-filled, so that `empty` is deterministic (PyTorch leaves it undefined);
+// calloc makes that free for large blocks.
 class Storage {
  public:
-  explicit Storage(size_t bytes);
+  explicit Storage(size_t bytes, Device device = Device::cpu());
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -36,6 +47,8 @@ class Storage {
  private:
   std::byte* data_;
   size_t bytes_;
+  Device device_;
+  StorageRelease release_;
 };
 
 // A Python slice a:b:c; absent parts are None.

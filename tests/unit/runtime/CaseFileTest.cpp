@@ -63,9 +63,11 @@ Tensor runSpec(const std::string& name, const std::vector<Tensor>& in) {
     const Tensor &scale = in[0], &offset = in[1], &weight = in[2], &activation = in[3];
     auto extract = [&](const Tensor& t) {
       Tensor over = mul(arange(0, 8, 1), 4);
-      return binary(BinaryOp::BitwiseAnd, binary(BinaryOp::RShift, t.index({TensorIndex::ellipsis(), TensorIndex::none()}), over), 15);
+      return binary(BinaryOp::BitwiseAnd,
+                    binary(BinaryOp::RShift, t.index({TensorIndex::ellipsis(), TensorIndex::none()}), over), 15);
     };
-    Tensor s = scale.index({TensorIndex::ellipsis(), TensorIndex::none()}).expand({-1, 8, 8}).contiguous().view({-1, 64});
+    Tensor s =
+        scale.index({TensorIndex::ellipsis(), TensorIndex::none()}).expand({-1, 8, 8}).contiguous().view({-1, 64});
     Tensor o = extract(offset.view({32, 1}))
                    .index({TensorIndex::ellipsis(), TensorIndex::none()})
                    .expand({-1, 1, 8, 8})
@@ -155,7 +157,8 @@ TEST_CASE("case.toml errors name the file and the field", "[casefile]") {
               prefix + "unknown field 'atoll' (known fields: spec, args, outputs, rtol, atol, shapes, dtypes)");
   expectError("args = [\"x\"]\n[shapes]\ny = [3]\n", prefix + "[shapes] y: no argument or output has this name");
   expectError("args = [\"x\"]\n[shapes]\nx = \"3\"\n", prefix + "[shapes] x must be an array of integers");
-  expectError("args = [\"x\"]\n[dtypes]\nx = \"float33\"\n", prefix + "[dtypes] x must name a dtype such as \"float32\"");
+  expectError("args = [\"x\"]\n[dtypes]\nx = \"float33\"\n",
+              prefix + "[dtypes] x must name a dtype such as \"float32\"");
   expectError("args = [\"x\"]\nshapes = 3\n", prefix + "field 'shapes' must be a table");
   expectError("args = [\"x\", \"x\"]\n", prefix + "'x' names two files (the arguments and output stems must differ)");
   expectError("args = [\"x\"\n", prefix + "line 1, column 13: Error while parsing array: encountered end-of-file");

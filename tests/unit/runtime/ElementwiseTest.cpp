@@ -110,7 +110,8 @@ TEST_CASE("integer // % >> on tensors follow Python's sign rules", "[elementwise
   CHECK(values(binary(BinaryOp::Add, make({127}, DType::Int8), make({1}, DType::Int8))) == std::vector<double>{-128});
   CHECK(values(binary(BinaryOp::Pow, make({3, 2, -1, 1}, DType::Int64), make({2, -1, -3, -5}, DType::Int64))) ==
         std::vector<double>{9, 0, -1, 1});
-  CHECK_THROWS_WITH(binary(BinaryOp::Pow, make({3}, DType::Int64), -1), "Integers to negative integer powers are not allowed.");
+  CHECK_THROWS_WITH(binary(BinaryOp::Pow, make({3}, DType::Int64), -1),
+                    "Integers to negative integer powers are not allowed.");
 }
 
 TEST_CASE("unary ops: result dtypes and values", "[elementwise][unary]") {
@@ -147,6 +148,7 @@ TEST_CASE("unary ops: result dtypes and values", "[elementwise][unary]") {
                     "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                     "`logical_xor()` operator instead.");
   CHECK_THROWS_WITH(unary(UnaryOp::BitwiseNot, make({1.0})), "\"bitwise_not\" not implemented for 'Float'");
+  CHECK_THROWS_WITH(unary(UnaryOp::Relu, make({1}, DType::Bool)), "Boolean inputs not supported for relu");
 
   CHECK(opNamed<UnaryOp>("exp") == UnaryOp::Exp);
   CHECK(opNamed<BinaryOp>("floor_divide") == BinaryOp::FloorDiv);
@@ -175,7 +177,8 @@ TEST_CASE("where and clamp", "[elementwise]") {
   CHECK(mixed.dtype() == DType::Float32);
   CHECK(values(mixed) == std::vector<double>{0.5, 2, 0.5, 4});
   CHECK(where(positive.unsqueeze(1), 1, make({0, 0, 0}, DType::Int32)).shape() == Shape{4, 3});
-  CHECK_THROWS_WITH(where(x, x, x), "where expected condition to be a boolean tensor, but got a tensor with dtype Float");
+  CHECK_THROWS_WITH(where(x, x, x),
+                    "where expected condition to be a boolean tensor, but got a tensor with dtype Float");
 
   CHECK(values(clamp(x, Operand(-2.0), Operand(3.0))) == std::vector<double>{-1, 2, -2, 3});
   CHECK(values(clamp(x, Operand(0), std::nullopt)) == std::vector<double>{0, 2, 0, 4});
@@ -183,7 +186,8 @@ TEST_CASE("where and clamp", "[elementwise]") {
   CHECK(clamp(make({1, 2}, DType::Int32), Operand(0.5), std::nullopt).dtype() == DType::Float32);
   CHECK(std::isnan(values(clamp(make({NAN}), Operand(0.0), Operand(1.0)))[0]));
   CHECK(values(clamp(x, make({0, 0, 0, 0}), make({1, 1, 1, 1}))) == std::vector<double>{0, 1, 0, 1});
-  CHECK_THROWS_WITH(clamp(x, std::nullopt, std::nullopt), "torch.clamp: At least one of 'min' or 'max' must not be None");
+  CHECK_THROWS_WITH(clamp(x, std::nullopt, std::nullopt),
+                    "torch.clamp: At least one of 'min' or 'max' must not be None");
 }
 
 TEST_CASE("in-place binary ops", "[elementwise]") {
@@ -196,8 +200,10 @@ TEST_CASE("in-place binary ops", "[elementwise]") {
   CHECK(h.dtype() == DType::Float16);
   CHECK(values(h) == std::vector<double>{0.5, 1});
   Tensor i = make({1, 2}, DType::Int64);
-  CHECK_THROWS_WITH(binaryInPlace(BinaryOp::Add, i, 1.5), "result type Float can't be cast to the desired output type Long");
-  CHECK_THROWS_WITH(binaryInPlace(BinaryOp::Div, i, 2), "result type Float can't be cast to the desired output type Long");
+  CHECK_THROWS_WITH(binaryInPlace(BinaryOp::Add, i, 1.5),
+                    "result type Float can't be cast to the desired output type Long");
+  CHECK_THROWS_WITH(binaryInPlace(BinaryOp::Div, i, 2),
+                    "result type Float can't be cast to the desired output type Long");
   binaryInPlace(BinaryOp::FloorDiv, i, 2);
   CHECK(values(i) == std::vector<double>{0, 1});
   Tensor small = zeros({3});

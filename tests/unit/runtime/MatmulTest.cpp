@@ -96,9 +96,10 @@ TEST_CASE("addmm and baddbmm", "[matmul]") {
   Tensor r = baddbmm(acc, a.unsqueeze(0).expand({2, 2, 3}), b.unsqueeze(0).expand({2, 3, 2}));
   CHECK(r.shape() == Shape{2, 2, 2});
   CHECK(values(r.select(0, 1)) == std::vector<double>{10, 13, 28, 40});
-  CHECK_THROWS_WITH(addmm(zeros({3}), a, b),
-                    "The expanded size of the tensor (2) must match the existing size (3) at non-singleton dimension 1.  "
-                    "Target sizes: [2, 2].  Tensor sizes: [3]");
+  CHECK_THROWS_WITH(
+      addmm(zeros({3}), a, b),
+      "The expanded size of the tensor (2) must match the existing size (3) at non-singleton dimension 1.  "
+      "Target sizes: [2, 2].  Tensor sizes: [3]");
   CHECK_THROWS_WITH(addmm(zeros({2, 2}, DType::Float64), a, b),
                     "self and mat2 must have the same dtype, but got Double and Float");
 }

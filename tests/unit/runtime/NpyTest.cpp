@@ -108,12 +108,14 @@ TEST_CASE("npy reading: versions, orders, byte orders", "[npy]") {
                                 std::string("\x00\x01\x01\x00", 4)));
   CHECK(values(loadNpy(dir / "be.npy")) == std::vector<double>{1, 256});
   // Versions 2.0 and 3.0 have a 4-byte header length; Python 2 wrote 3L.
-  writeFile(dir / "v2.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }\n", bytesOf<double>({1.5}), 2));
+  writeFile(dir / "v2.npy",
+            npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }\n", bytesOf<double>({1.5}), 2));
   CHECK(values(loadNpy(dir / "v2.npy")) == std::vector<double>{1.5});
   writeFile(dir / "v3.npy", npy("{\"descr\": \"<u1\", \"shape\": (3L,), \"fortran_order\": False}", "\x01\x02\x03", 3));
   CHECK(values(loadNpy(dir / "v3.npy")) == std::vector<double>{1, 2, 3});
   // Any nonzero byte is True.
-  writeFile(dir / "b.npy", npy("{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }\n", std::string("\x00\x02\x01", 3)));
+  writeFile(dir / "b.npy",
+            npy("{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }\n", std::string("\x00\x02\x01", 3)));
   CHECK(values(loadNpy(dir / "b.npy")) == std::vector<double>{0, 1, 1});
   // bfloat16 under ml_dtypes' name.
   writeFile(dir / "bf.npy", npy("{'descr': 'bfloat16', 'fortran_order': False, 'shape': (1,), }\n",
@@ -133,7 +135,8 @@ TEST_CASE("npy errors name the file and the problem", "[npy]") {
   };
   expectError("truncated.npy", npy(header, std::string(100, '\0')),
               "file is truncated: expected 32768 bytes of data, found 100");
-  expectError("short-header.npy", npy(header, "").substr(0, 40), "file is truncated: expected a header of 61 bytes, found 30");
+  expectError("short-header.npy", npy(header, "").substr(0, 40),
+              "file is truncated: expected a header of 61 bytes, found 30");
   expectError("tiny.npy", "\x93NUMPY\x01", "file is truncated: expected at least 10 bytes, found 7");
   expectError("empty.npy", "", "file is empty");
   expectError("text.npy", "hello, world", "not a NumPy .npy file (no \\x93NUMPY magic string)");

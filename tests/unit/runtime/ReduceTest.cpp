@@ -135,7 +135,8 @@ TEST_CASE("cumsum and cumprod", "[reduce][scan]") {
   CHECK(scan(ScanOp::CumSum, full({}, 3.0), 0).item().toDouble() == 3);
   CHECK(scan(ScanOp::CumSum, x.t(), 1).shape() == Shape{3, 2});
   CHECK(values(scan(ScanOp::CumSum, x.t(), 1)) == std::vector<double>{0, 3, 1, 5, 2, 7});
-  CHECK_THROWS_WITH(scan(ScanOp::CumSum, x, 2), "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
+  CHECK_THROWS_WITH(scan(ScanOp::CumSum, x, 2),
+                    "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
 }
 
 TEST_CASE("softmax, log_softmax and layer_norm", "[reduce][normalize]") {

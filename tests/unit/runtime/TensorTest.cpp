@@ -46,7 +46,14 @@ TEST_CASE("tensors: metadata and element access", "[tensor]") {
 
   Tensor bytes = zeros({2}, DType::Int8);
   CHECK_THROWS_WITH(bytes.setAt({0}, 300), "value cannot be converted to type int8_t without overflow");
-  CHECK_THROWS_WITH(Tensor::empty({-1, 2}, DType::Float32), "Trying to create tensor with negative dimension -1: [-1, 2]");
+  CHECK_THROWS_WITH(Tensor::empty({-1, 2}, DType::Float32),
+                    "Trying to create tensor with negative dimension -1: [-1, 2]");
+  int64_t huge = int64_t{1} << 40;
+  CHECK_THROWS_WITH(Tensor::empty({huge, huge}, DType::Float32),
+                    "Storage size calculation overflowed with sizes=[1099511627776, 1099511627776]");
+  CHECK_THROWS_WITH(Tensor::empty({huge, 1 << 20}, DType::Float64),
+                    "DefaultCPUAllocator: not enough memory: you tried to allocate 9223372036854775808 bytes.");
+  CHECK(Tensor::empty({huge, 1 << 20}, DType::Float64, Device::meta()).numel() == int64_t{1} << 60);
 }
 
 TEST_CASE("views share storage", "[tensor][views]") {
@@ -134,9 +141,10 @@ TEST_CASE("permute, transpose, expand, unsqueeze, squeeze", "[tensor][views]") {
   CHECK(v.expand({2, 3}).shape() == Shape{2, 3});
   CHECK(v.expand({2, -1}).shape() == Shape{2, 3});
   CHECK(v.unsqueeze(1).expand({3, 5}).shape() == Shape{3, 5});
-  CHECK_THROWS_WITH(v.expand({2, 4}),
-                    "The expanded size of the tensor (4) must match the existing size (3) at non-singleton dimension 1. "
-                    " Target sizes: [2, 4].  Tensor sizes: [3]");
+  CHECK_THROWS_WITH(
+      v.expand({2, 4}),
+      "The expanded size of the tensor (4) must match the existing size (3) at non-singleton dimension 1. "
+      " Target sizes: [2, 4].  Tensor sizes: [3]");
   CHECK_THROWS_WITH(v.expand({}), "expand(torch.FloatTensor{[3]}, size=[]): the number of sizes provided (0) must be "
                                   "greater or equal to the number of dimensions in the tensor (1)");
   CHECK(v.expandAs(iota({4, 3})).shape() == Shape{4, 3});
@@ -176,7 +184,8 @@ TEST_CASE("basic subscripts: integers, slices, None and ...", "[tensor][index]")
   CHECK(x.index({TensorIndex::ellipsis(), 1}).shape() == Shape{2, 3});
   CHECK(x.index({TensorIndex::ellipsis(), TensorIndex::none()}).shape() == Shape{2, 3, 4, 1});
   CHECK(x.index({TensorIndex::none(), Slice{}, 1}).shape() == Shape{1, 2, 4});
-  CHECK(x.index({1, Slice{1, std::nullopt, std::nullopt}, Slice{std::nullopt, std::nullopt, 2}}).shape() == Shape{2, 2});
+  CHECK(x.index({1, Slice{1, std::nullopt, std::nullopt}, Slice{std::nullopt, std::nullopt, 2}}).shape() ==
+        Shape{2, 2});
   CHECK(x.index({1, 2, 3}).dim() == 0);
   CHECK(x.index({1, 2, 3}).item().toDouble() == 23);
   CHECK(x.index({}).shape() == x.shape());
@@ -235,8 +244,9 @@ TEST_CASE("boolean mask indexing", "[tensor][index]") {
   CHECK(values(picked) == std::vector<double>{1, 3, 5});
   Tensor rows = x.index({make({0, 1}, DType::Bool)});
   CHECK(rows.shape() == Shape{1, 3});
-  CHECK_THROWS_WITH(x.index({make({1, 0, 1}, DType::Bool)}),
-                    "The shape of the mask [3] at index 0 does not match the shape of the indexed tensor [2, 3] at index 0");
+  CHECK_THROWS_WITH(
+      x.index({make({1, 0, 1}, DType::Bool)}),
+      "The shape of the mask [3] at index 0 does not match the shape of the indexed tensor [2, 3] at index 0");
   x.indexPut({mask}, 0.0);
   CHECK(values(x) == std::vector<double>{0, -2, 0, -4, 0, -6});
 }
@@ -255,9 +265,10 @@ TEST_CASE("subscript assignment broadcasts the value", "[tensor][index]") {
   CHECK(values(x.select(0, 1)) == std::vector<double>{1, 2, 3, 4});
   x.indexPut({TensorIndex::ellipsis(), 0}, 2.9);  // converted as a cast: 2
   CHECK(values(x.select(1, 0)) == std::vector<double>{2, 2, 2});
-  CHECK_THROWS_WITH(x.indexPut({0}, make({1, 2, 3})),
-                    "The expanded size of the tensor (4) must match the existing size (3) at non-singleton dimension 0.  "
-                    "Target sizes: [4].  Tensor sizes: [3]");
+  CHECK_THROWS_WITH(
+      x.indexPut({0}, make({1, 2, 3})),
+      "The expanded size of the tensor (4) must match the existing size (3) at non-singleton dimension 0.  "
+      "Target sizes: [4].  Tensor sizes: [3]");
   CHECK_THROWS_WITH(x.indexPut({0}, int64_t{1} << 40), "value cannot be converted to type int without overflow");
 
   // Advanced assignment scatters.
@@ -306,7 +317,8 @@ TEST_CASE("casts and copies between dtypes and devices", "[tensor]") {
   Tensor dst = zeros({2, 3}, DType::Int64);
   dst.copyFrom(make({1.9, 2, 3}));
   CHECK(values(dst) == std::vector<double>{1, 2, 3, 1, 2, 3});
-  CHECK_THROWS_WITH(make({1, 2, 3}).copyFrom(zeros({2, 3})), "output with shape [3] doesn't match the broadcast shape [2, 3]");
+  CHECK_THROWS_WITH(make({1, 2, 3}).copyFrom(zeros({2, 3})),
+                    "output with shape [3] doesn't match the broadcast shape [2, 3]");
 
   CHECK(Device::parse("cuda:1") == Device::cuda(1));
   CHECK(Device::parse("cuda") == Device::cuda());
