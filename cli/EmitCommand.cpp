@@ -4,6 +4,7 @@
 #include "cli/Commands.h"
 #include "cli/Input.h"
 #include "cli/Script.h"
+#include "backend/nvptx/Codegen.h"
 #include "lower/IRParser.h"
 #include "lower/IRPrinter.h"
 #include "lower/Pipeline.h"
@@ -16,6 +17,9 @@ struct EmitOptions {
   bool tokens = false;
   bool ast = false;
   bool ir = false;
+  bool llvm = false;
+  bool ptx = false;
+  std::string arch = "sm_90";
   std::string file;
   std::string output;
   std::string kernel;                       // only this kernel's loops
@@ -37,6 +41,14 @@ std::optional<std::vector<std::string>> passList(const EmitOptions& options) {
   return names;
 }
 
+// The text of one kernel at the stage asked for.
+std::string stageText(const EmitOptions& options, const tir::Kernel& kernel) {
+  nvptx::Target target{options.arch};
+  if (options.llvm) return nvptx::emitLLVM(kernel, target);
+  if (options.ptx) return nvptx::emitPTX(kernel, target).text;
+  return tir::print(kernel);
+}
+
 // `hel emit --ir FILE.tir`: parse, run passes, print.
 int emitTirFile(const EmitOptions& options, const SourceFile& file, DiagnosticEngine& diags) {
   std::unique_ptr<tir::Module> module = tir::parse(file, diags);
@@ -54,22 +66,40 @@ int emitTirFile(const EmitOptions& options, const SourceFile& file, DiagnosticEn
       return kExitRuntimeError;
     }
   }
-  return writeOutput(options.output, tir::print(*module), diags) ? kExitOk : kExitUsage;
+  std::string text;
+  for (const auto& kernel : module->kernels) {
+    try {
+      text += (text.empty() ? "" : "\n") + stageText(options, *kernel);
+    } catch (const nvptx::Unsupported& unsupported) {
+      diags.report(diag::BackendUnsupported, unsupported.location, unsupported.message);
+      return kExitCompileError;
+    }
+  }
+  return writeOutput(options.output, text, diags) ? kExitOk : kExitUsage;
 }
 
-// `hel emit --ir FILE.hel`: the tile IR of every device loop a meta run of the
-// script compiles.
+// `hel emit --ir|--llvm|--ptx FILE.hel`: every device loop that a meta run of
+// the script compiles, at that stage.
 int emitScriptIr(const EmitOptions& options, DiagnosticEngine& diags) {
   ScriptOptions script;
   script.device = Device::meta();
   script.quiet = true;
   script.passes = passList(options);
   std::string text;
+  int status = kExitOk;
   script.onCompiled = [&](const tir::Module& module) {
-    for (const auto& kernel : module.kernels)
-      if (options.kernel.empty() || kernel->name == options.kernel) text += (text.empty() ? "" : "\n") + tir::print(*kernel);
+    for (const auto& kernel : module.kernels) {
+      if (!options.kernel.empty() && kernel->name != options.kernel) continue;
+      try {
+        text += (text.empty() ? "" : "\n") + stageText(options, *kernel);
+      } catch (const nvptx::Unsupported& unsupported) {
+        diags.report(diag::BackendUnsupported, unsupported.location, unsupported.message);
+        status = kExitCompileError;
+      }
+    }
   };
   ScriptResult result = runScript(options.file, script);
+  if (status != kExitOk) return status;
   if (result.status != kExitOk && result.status != kExitCheckFailed) return result.status;
   return writeOutput(options.output, text, diags) ? kExitOk : kExitUsage;
 }
@@ -78,10 +108,11 @@ int runEmit(const EmitOptions& options) {
   SourceManager sources;
   DiagnosticEngine diags(std::cerr);
   bool isTir = options.file.size() > 4 && options.file.substr(options.file.size() - 4) == ".tir";
-  if (options.ir && !isTir) return emitScriptIr(options, diags);
+  bool kernelStage = options.ir || options.llvm || options.ptx;
+  if (kernelStage && !isTir) return emitScriptIr(options, diags);
   const SourceFile* file = loadSource(sources, diags, options.file);
   if (!file) return kExitUsage;
-  if (options.ir) return emitTirFile(options, *file, diags);
+  if (kernelStage) return emitTirFile(options, *file, diags);
 
   std::string text;
   if (options.tokens) {
@@ -103,10 +134,14 @@ void addEmitCommand(CLI::App& app, int* status) {
   stages->add_flag("--tokens", options->tokens, "The token stream, one token per line");
   stages->add_flag("--ast", options->ast, "The syntax tree");
   stages->add_flag("--ir", options->ir, "The tile IR of every device loop (of a .hel script, or of a .tir file)");
+  stages->add_flag("--llvm", options->llvm, "The LLVM IR (NVPTX) of every device loop");
+  stages->add_flag("--ptx", options->ptx, "The PTX of every device loop");
   stages->require_option(1);
   emit->add_option("FILE", options->file, "A .hel source file")->required();
   emit->add_option("-o,--output", options->output, "Write to this file instead of stdout");
   emit->add_option("--kernel", options->kernel, "Only the device loops of this kernel");
+  emit->add_option("--arch", options->arch, "GPU architecture for --llvm and --ptx")
+      ->check(CLI::IsMember({"sm_80", "sm_86", "sm_89", "sm_90"}));
   emit->add_option_function<std::string>(
       "--passes", [options](const std::string& value) { options->passes = value; },
       "Tile IR passes to run, comma-separated (default: the whole pipeline; empty: none)")
