@@ -1,0 +1,381 @@
+#include "runtime/cuda/CudaDevice.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "runtime/Tensor.h"
+
+namespace hel::cuda {
+
+namespace {
+
+// Room for ptxas's error log when a PTX load fails; its messages are a few lines each.
+constexpr size_t kErrorLogBytes = 64 * 1024;
+
+int requiredAttribute(const Driver& driver, CUdevice device, CUdevice_attribute attribute) {
+  int value = 0;
+  driver.call(driver.cuDeviceGetAttribute, &value, attribute, device);
+  return value;
+}
+
+// For figures that only feed estimates: 0 where the driver does not report them.
+int optionalAttribute(const Driver& driver, CUdevice device, CUdevice_attribute attribute) {
+  int value = 0;
+  return driver.cuDeviceGetAttribute.fn(&value, attribute, device) == CUDA_SUCCESS ? value : 0;
+}
+
+DeviceProperties queryProperties(const Driver& driver, int index) {
+  CUdevice device = 0;
+  driver.call(driver.cuDeviceGet, &device, index);
+  DeviceProperties p;
+  p.index = index;
+  char name[256] = {};
+  driver.call(driver.cuDeviceGetName, name, static_cast<int>(sizeof name - 1), device);
+  p.name = name;
+  p.computeMajor = requiredAttribute(driver, device, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+  p.computeMinor = requiredAttribute(driver, device, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+  p.smCount = requiredAttribute(driver, device, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+  driver.call(driver.cuDeviceTotalMem, &p.totalMemoryBytes, device);
+  p.warpSize = requiredAttribute(driver, device, CU_DEVICE_ATTRIBUTE_WARP_SIZE);
+  p.maxThreadsPerBlock = requiredAttribute(driver, device, CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK);
+  p.maxSharedPerBlock = requiredAttribute(driver, device, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK);
+  p.maxSharedPerBlockOptin = requiredAttribute(driver, device, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+  p.l2CacheBytes = requiredAttribute(driver, device, CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE);
+  p.managedMemory = requiredAttribute(driver, device, CU_DEVICE_ATTRIBUTE_MANAGED_MEMORY) != 0;
+  p.clockKHz = optionalAttribute(driver, device, CU_DEVICE_ATTRIBUTE_CLOCK_RATE);
+  p.memoryClockKHz = optionalAttribute(driver, device, CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE);
+  p.memoryBusWidthBits = optionalAttribute(driver, device, CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH);
+  return p;
+}
+
+// The number of GPUs; 0 with the reason when there is none or no driver.
+int deviceCount(const Driver** driver, std::string* whyNot) {
+  *driver = Driver::get(whyNot);
+  if (!*driver) return 0;
+  int count = 0;
+  (*driver)->call((*driver)->cuDeviceGetCount, &count);
+  if (count == 0 && whyNot) *whyNot = "no CUDA GPU found; use --device cpu";
+  return count;
+}
+
+void* allocateStorage(size_t bytes, int index) {
+  std::string whyNot;
+  CudaDevice* device = CudaDevice::get(&whyNot, index);
+  if (!device) fail("cannot allocate a tensor on cuda:{}: {}", index, whyNot);
+  return device->allocateManaged(bytes);
+}
+
+void releaseStorage(void* data, int index) {
+  // The device exists: allocateStorage made it, and devices are never destroyed.
+  CudaDevice::get(nullptr, index)->free(data);
+}
+
+}  // namespace
+
+std::string DeviceProperties::arch() const { return fmt::format("sm_{}{}", computeMajor, computeMinor); }
+
+double DeviceProperties::peakBandwidth() const { return 2.0 * memoryClockKHz * 1e3 * (memoryBusWidthBits / 8.0); }
+
+std::vector<DeviceProperties> listDevices(std::string* whyNot) {
+  const Driver* driver = nullptr;
+  int count = deviceCount(&driver, whyNot);
+  std::vector<DeviceProperties> devices;
+  for (int index = 0; index < count; ++index) devices.push_back(queryProperties(*driver, index));
+  return devices;
+}
+
+CudaDevice* CudaDevice::get(std::string* whyNot, int index) {
+  // Each GPU is set up once, and what failed is remembered with its reason, so a script
+  // asking again does not retry a broken driver. Never destroyed: see the header.
+  static std::mutex mutex;
+  static auto* devices = new std::map<int, CudaDevice*>();
+  static auto* failures = new std::map<int, std::string>();
+  std::lock_guard<std::mutex> lock(mutex);
+  if (auto found = devices->find(index); found != devices->end()) return found->second;
+  std::string reason;
+  if (auto found = failures->find(index); found == failures->end()) {
+    try {
+      const Driver* driver = nullptr;
+      int count = deviceCount(&driver, &reason);
+      if (count > 0 && (index < 0 || index >= count)) {
+        reason = fmt::format("there is no CUDA GPU cuda:{} ({} found)", index, count);
+      } else if (count > 0) {
+        DeviceProperties properties = queryProperties(*driver, index);
+        if (!properties.managedMemory) {
+          reason = fmt::format("the GPU cuda:{} ({}) cannot allocate managed memory, which hel needs", index,
+                               properties.name);
+        } else {
+          CUcontext context = nullptr;
+          driver->call(driver->cuDevicePrimaryCtxRetain, &context, index);
+          auto* device = new CudaDevice(*driver, std::move(properties), context);
+          devices->emplace(index, device);
+          return device;
+        }
+      }
+    } catch (const CudaError& error) {
+      reason = fmt::format("the GPU cuda:{} could not be set up: {}", index, error.what());
+    }
+    failures->emplace(index, reason);
+  } else {
+    reason = found->second;
+  }
+  if (whyNot) *whyNot = reason;
+  return nullptr;
+}
+
+void CudaDevice::installStorageAllocator() { setCudaStorageAllocator(allocateStorage, releaseStorage); }
+
+CudaDevice::CudaDevice(const Driver& driver, DeviceProperties properties, CUcontext context)
+    : driver_(driver), properties_(std::move(properties)), context_(context) {}
+
+void CudaDevice::makeCurrent() const {
+  // cuCtxSetCurrent only on a thread's first use (or a switch between GPUs): it is on the
+  // launch path.
+  thread_local CUcontext current = nullptr;
+  if (current == context_) return;
+  driver_.call(driver_.cuCtxSetCurrent, context_);
+  current = context_;
+}
+
+void CudaDevice::checkUsable() const {
+  if (!faultMessage_.empty()) {
+    throw CudaError("cuda:" + std::to_string(properties_.index), faultCode_,
+                    "the GPU cannot be used after an earlier fault: " + faultMessage_);
+  }
+}
+
+template <class... Params, class... Args>
+void CudaDevice::call(const Entry<CUresult(Params...)>& entry, Args... args) {
+  makeCurrent();
+  CUresult code = entry.fn(args...);
+  if (code == CUDA_SUCCESS) return;
+  if (isStickyError(code)) throw fault(entry.name, code);
+  throw driver_.error(entry.name, code);
+}
+
+CudaError CudaDevice::fault(const std::string& function, CUresult code) {
+  std::string culprit =
+      launchesSinceSync_ <= 1
+          ? fmt::format("the kernel '{}'", lastKernel_)
+          : fmt::format("one of the {} kernels launched since the last synchronization (the last: '{}')",
+                        launchesSinceSync_, lastKernel_);
+  if (lastKernel_.empty()) culprit = "a kernel";
+  std::string text = driver_.errorText(code);
+  faultCode_ = code;
+  faultMessage_ = fmt::format("{} faulted on the GPU: {}{}; the GPU cannot run anything more in this process", culprit,
+                              driver_.errorName(code), text.empty() ? "" : " (" + text + ")");
+  return CudaError(function, code, faultMessage_);
+}
+
+// ---- memory --------------------------------------------------------------------------
+
+void* CudaDevice::allocateManaged(size_t bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  checkUsable();
+  makeCurrent();
+  CUdeviceptr address = 0;
+  // cuMemAllocManaged refuses 0 bytes; an empty tensor still gets a distinct address.
+  CUresult code = driver_.cuMemAllocManaged.fn(&address, std::max<size_t>(bytes, 1), CU_MEM_ATTACH_GLOBAL);
+  if (code == CUDA_ERROR_OUT_OF_MEMORY) {
+    throw driver_.error(driver_.cuMemAllocManaged.name, code,
+                        fmt::format("CUDA out of memory: tried to allocate {} bytes on cuda:{} ({} in all)", bytes,
+                                    properties_.index, properties_.totalMemoryBytes));
+  }
+  if (code != CUDA_SUCCESS) {
+    if (isStickyError(code)) throw fault(driver_.cuMemAllocManaged.name, code);
+    throw driver_.error(driver_.cuMemAllocManaged.name, code);
+  }
+  // Filled from the host: no kernel is running (launches are synchronized before host
+  // code goes on), and tensors are mostly filled on the host next anyway.
+  void* data = reinterpret_cast<void*>(static_cast<uintptr_t>(address));
+  std::memset(data, 0, bytes);
+  return data;
+}
+
+void CudaDevice::free(void* data) noexcept {
+  if (!data) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  try {
+    makeCurrent();
+  } catch (const CudaError&) {
+    return;
+  }
+  // Errors are dropped: after a fault every call fails with the fault, which
+  // synchronize() has reported, and at exit the driver may be gone before the last tensor.
+  driver_.cuMemFree.fn(static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(data)));
+}
+
+bool CudaDevice::isManaged(const void* data) const {
+  // The driver writes a boolean; a zeroed unsigned int reads it whatever its width.
+  unsigned int managed = 0;
+  CUresult code = driver_.cuPointerGetAttribute.fn(&managed, CU_POINTER_ATTRIBUTE_IS_MANAGED,
+                                                   static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(data)));
+  // Memory the driver does not know (host memory) is CUDA_ERROR_INVALID_VALUE.
+  return code == CUDA_SUCCESS && managed != 0;
+}
+
+void CudaDevice::prefetch(const void* data, size_t bytes) {
+  if (!driver_.cuMemPrefetchAsync.fn || bytes == 0) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  checkUsable();
+  call(driver_.cuMemPrefetchAsync, static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(data)), bytes,
+       CUmemLocation{CU_MEM_LOCATION_TYPE_DEVICE, properties_.index}, 0u, static_cast<CUstream>(nullptr));
+}
+
+// ---- kernels ---------------------------------------------------------------------------
+
+Kernel& CudaDevice::kernel(const std::string& ptx, const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  checkUsable();
+  auto [entry, inserted] = modules_.try_emplace(ptx);
+  Module& module = entry->second;
+  if (inserted) {
+    std::vector<char> log(kErrorLogBytes, '\0');
+    CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+    void* values[] = {log.data(), reinterpret_cast<void*>(static_cast<uintptr_t>(log.size()))};
+    makeCurrent();
+    CUresult code = driver_.cuModuleLoadDataEx.fn(&module.handle, ptx.c_str(), 2, options, values);
+    if (code != CUDA_SUCCESS) {
+      modules_.erase(entry);
+      if (isStickyError(code)) throw fault(driver_.cuModuleLoadDataEx.name, code);
+      // The log is NUL-terminated unless it filled the buffer.
+      std::string text(log.data(), strnlen(log.data(), log.size()));
+      while (!text.empty() && (text.back() == '\n' || text.back() == '\0')) text.pop_back();
+      throw driver_.error(driver_.cuModuleLoadDataEx.name, code, text);
+    }
+  }
+  std::unique_ptr<Kernel>& kernel = module.kernels[name];
+  if (!kernel) {
+    auto loaded = std::make_unique<Kernel>();
+    loaded->name = name;
+    makeCurrent();
+    CUresult code = driver_.cuModuleGetFunction.fn(&loaded->function, module.handle, name.c_str());
+    if (code == CUDA_ERROR_NOT_FOUND) {
+      module.kernels.erase(name);
+      throw CudaError(driver_.cuModuleGetFunction.name, code, fmt::format("the PTX has no kernel named '{}'", name));
+    }
+    if (code != CUDA_SUCCESS) {
+      module.kernels.erase(name);
+      throw driver_.error(driver_.cuModuleGetFunction.name, code);
+    }
+    auto attribute = [&](CUfunction_attribute which) {
+      int value = 0;
+      call(driver_.cuFuncGetAttribute, &value, which, loaded->function);
+      return value;
+    };
+    try {
+      loaded->numRegisters = attribute(CU_FUNC_ATTRIBUTE_NUM_REGS);
+      loaded->localBytes = attribute(CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES);
+      loaded->staticSharedBytes = attribute(CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES);
+      loaded->maxThreadsPerBlock = attribute(CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK);
+      loaded->maxDynamicSharedBytes = attribute(CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES);
+    } catch (...) {
+      module.kernels.erase(name);
+      throw;
+    }
+    kernel = std::move(loaded);
+  }
+  return *kernel;
+}
+
+void CudaDevice::launch(Kernel& kernel, Dim3 grid, Dim3 block, unsigned sharedBytes, void** params) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  checkUsable();
+  // A kernel over an empty tensor has no programs to run; the driver would call the
+  // empty grid invalid.
+  if (grid.x == 0 || grid.y == 0 || grid.z == 0) return;
+  uint64_t threads = uint64_t{block.x} * block.y * block.z;
+  if (threads == 0 || threads > static_cast<uint64_t>(kernel.maxThreadsPerBlock)) {
+    fail(
+        "cannot launch kernel '{}' with {} threads per block ({}x{}x{}): it can run 1 to {} (it uses {} registers "
+        "per thread)",
+        kernel.name, threads, block.x, block.y, block.z, kernel.maxThreadsPerBlock, kernel.numRegisters);
+  }
+  if (sharedBytes > static_cast<unsigned>(kernel.maxDynamicSharedBytes)) {
+    uint64_t total = uint64_t{sharedBytes} + static_cast<uint64_t>(kernel.staticSharedBytes);
+    if (total > static_cast<uint64_t>(properties_.maxSharedPerBlockOptin)) {
+      fail(
+          "cannot launch kernel '{}': it needs {} bytes of shared memory per block ({} dynamic, {} static), and {} "
+          "allows at most {}",
+          kernel.name, total, sharedBytes, kernel.staticSharedBytes, properties_.name,
+          properties_.maxSharedPerBlockOptin);
+    }
+    // The limit starts at 48 KiB less the static shared memory; past it, a kernel must
+    // opt in.
+    call(driver_.cuFuncSetAttribute, kernel.function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+         static_cast<int>(sharedBytes));
+    kernel.maxDynamicSharedBytes = static_cast<int>(sharedBytes);
+  }
+  // Named before the call, so that a fault it reports (from an earlier kernel, or
+  // this one) names the kernels in flight.
+  lastKernel_ = kernel.name;
+  ++launchesSinceSync_;
+  call(driver_.cuLaunchKernel, kernel.function, grid.x, grid.y, grid.z, block.x, block.y, block.z, sharedBytes,
+       static_cast<CUstream>(nullptr), params, static_cast<void**>(nullptr));
+}
+
+void CudaDevice::synchronize() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  checkUsable();
+  call(driver_.cuCtxSynchronize);
+  launchesSinceSync_ = 0;
+}
+
+// ---- benchmarks ------------------------------------------------------------------------
+
+void CudaDevice::flushL2() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  checkUsable();
+  if (!l2Buffer_) {
+    // Twice the L2: its replacement is not strict LRU, and H100's is two partitions, so
+    // writing just its size may leave some of the timed kernel's lines in place.
+    size_t bytes = 2 * static_cast<size_t>(std::max(properties_.l2CacheBytes, 1 << 20));
+    call(driver_.cuMemAlloc, &l2Buffer_, bytes);
+    l2BufferBytes_ = bytes;
+  }
+  call(driver_.cuMemsetD8, l2Buffer_, static_cast<unsigned char>(0), l2BufferBytes_);
+}
+
+Timer::Timer(CudaDevice& device) : device_(device) {
+  std::lock_guard<std::mutex> lock(device_.mutex_);
+  device_.checkUsable();
+  device_.call(device_.driver_.cuEventCreate, &start_, CU_EVENT_DEFAULT);
+  try {
+    device_.call(device_.driver_.cuEventCreate, &stop_, CU_EVENT_DEFAULT);
+  } catch (...) {
+    device_.driver_.cuEventDestroy.fn(start_);
+    throw;
+  }
+}
+
+Timer::~Timer() {
+  // Errors are dropped, as in CudaDevice::free.
+  device_.driver_.cuEventDestroy.fn(start_);
+  device_.driver_.cuEventDestroy.fn(stop_);
+}
+
+void Timer::start() {
+  std::lock_guard<std::mutex> lock(device_.mutex_);
+  device_.checkUsable();
+  device_.call(device_.driver_.cuEventRecord, start_, static_cast<CUstream>(nullptr));
+}
+
+void Timer::stop() {
+  std::lock_guard<std::mutex> lock(device_.mutex_);
+  device_.checkUsable();
+  device_.call(device_.driver_.cuEventRecord, stop_, static_cast<CUstream>(nullptr));
+}
+
+float Timer::elapsedMs() {
+  std::lock_guard<std::mutex> lock(device_.mutex_);
+  device_.checkUsable();
+  device_.call(device_.driver_.cuEventSynchronize, stop_);
+  float ms = 0;
+  device_.call(device_.driver_.cuEventElapsedTime, &ms, start_, stop_);
+  return ms;
+}
+
+}  // namespace hel::cuda
