@@ -10,6 +10,7 @@ namespace hel::cli {
 // exit status in `*status`.
 void addEmitCommand(CLI::App& app, int* status);
 void addRunCommands(CLI::App& app, int* status);
+void addDevicesCommand(CLI::App& app, int* status);
 void addPendingCommands(CLI::App& app, int* status);
 
 }  // namespace hel::cli

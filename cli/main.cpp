@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   int status = hel::kExitOk;
   hel::cli::addEmitCommand(app, &status);
   hel::cli::addRunCommands(app, &status);
+  hel::cli::addDevicesCommand(app, &status);
   hel::cli::addPendingCommands(app, &status);
 
   try {
