@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The GPU checks of issue 4, run on a machine with an NVIDIA GPU from the
+# repository root, with a prebuilt build/hel (and build/unit_cuda if built):
+#   bash tests/gpu/run-on-gpu.sh OUTDIR
+# Every step logs to OUTDIR/<step>.log; the summary lists each step's exit status.
+set -u
+out=${1:-/tmp/hel-gpu}
+mkdir -p "$out"
+hel=build/hel
+summary="$out/summary.txt"
+: > "$summary"
+step() {
+  local name=$1
+  shift
+  local start=$(date +%s.%N)
+  "$@" > "$out/$name.log" 2>&1
+  local status=$?
+  printf '%-28s exit %3d  %6.2fs\n' "$name" "$status" "$(echo "$(date +%s.%N) - $start" | bc)" | tee -a "$summary"
+}
+step version "$hel" --version
+step devices "$hel" devices
+[ -x build/unit_cuda ] && step unit_cuda build/unit_cuda
+step puzzles_cuda "$hel" test puzzles --device cuda
+step puzzles_cpu "$hel" test puzzles --device cpu
+step seed_cuda "$hel" run tests/golden/seed/seed_consistent_blocks.hel --device cuda
+step sweep bash tests/gpu/config-sweep.sh "$hel"
+step fault bash -c "$hel run tests/gpu/gather_fault.hel --device cuda; test \$? -eq 70"
+tail -n 3 "$out/puzzles_cuda.log" "$out/puzzles_cpu.log" "$out/sweep.log" >> "$summary"
