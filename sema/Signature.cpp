@@ -140,9 +140,6 @@ std::optional<Binding> bind(const Signature& signature, size_t positionalCount,
   // Positional arguments fill positional parameters in order, then *args.
   size_t nextParam = 0;
   for (size_t arg = 0; arg < positionalCount; ++arg) {
-    while (nextParam < signature.params.size() &&
-           signature.params[nextParam].kind != SignatureParam::Kind::Positional)
-      break;
     if (nextParam < signature.params.size() &&
         signature.params[nextParam].kind == SignatureParam::Kind::Positional) {
       binding.argumentOf[nextParam++] = static_cast<int>(arg);
@@ -152,11 +149,16 @@ std::optional<Binding> bind(const Signature& signature, size_t positionalCount,
       binding.varPositional.push_back(static_cast<int>(arg));
       continue;
     }
-    size_t accepted = 0;
-    for (const SignatureParam& param : signature.params)
+    // Python's wording: "takes 2 positional arguments", or with defaults
+    // "takes from 1 to 2 positional arguments".
+    size_t accepted = 0, required = 0;
+    for (const SignatureParam& param : signature.params) {
       accepted += param.kind == SignatureParam::Kind::Positional;
-    *error = fmt::format("{} takes {} positional argument{} but {} {} given", fn, accepted,
-                         accepted == 1 ? "" : "s", positionalCount, positionalCount == 1 ? "was" : "were");
+      required += param.kind == SignatureParam::Kind::Positional && !param.defaultValue;
+    }
+    std::string count = required == accepted ? std::to_string(accepted) : fmt::format("from {} to {}", required, accepted);
+    *error = fmt::format("{} takes {} positional argument{} but {} {} given", fn, count, accepted == 1 ? "" : "s",
+                         positionalCount, positionalCount == 1 ? "was" : "were");
     return std::nullopt;
   }
 
