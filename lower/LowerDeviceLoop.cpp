@@ -206,6 +206,11 @@ class Lowering {
                  std::vector<std::string>& keywordNames, std::vector<DV>& keywordValues, SourceRange range);
   DV inlineFunction(const HostBinding& function, std::vector<DV>& positional, std::vector<std::string>& keywordNames,
                     std::vector<DV>& keywordValues, SourceRange range);
+  // Python's arithmetic operators, on host numbers (folded) or tile tensors.
+  DV arithmetic(ast::BinOpKind op, const ast::Expr& leftExpr, const DV& left, const ast::Expr& rightExpr,
+                const DV& right, SourceRange range);
+  // A note on a shape error: the shape of `expr` when it is a named value, where it got it.
+  void noteShape(Diagnostic& diagnostic, const ast::Expr& expr, const DV& value);
   DV binaryOp(BinaryOp op, const DV& a, const DV& b, SourceRange range);
   DV hostBinary(ast::BinOpKind op, const DV& a, const DV& b, SourceRange range);
   DV unaryOp(UnaryOp op, const DV& x, SourceRange range);
@@ -472,23 +477,7 @@ void Lowering::lowerStmt(const ast::Stmt& stmt) {
       const auto& node = ast::cast<ast::AugAssign>(stmt);
       DV current = eval(*node.target);
       DV operand = eval(*node.value);
-      DV result = current.isHostNumber() && operand.isHostNumber()
-                      ? hostBinary(node.op, current, operand, node.range)
-                      : [&] {
-                          ast::BinOp synthetic(node.range, nullptr, node.op, nullptr);
-                          (void)synthetic;
-                          DV left = toTensor(current, node.target->range);
-                          DV right = toTensor(operand, node.value->range);
-                          static const std::map<ast::BinOpKind, BinaryOp> ops = {
-                              {ast::BinOpKind::Add, BinaryOp::Add},         {ast::BinOpKind::Sub, BinaryOp::Sub},
-                              {ast::BinOpKind::Mul, BinaryOp::Mul},         {ast::BinOpKind::Div, BinaryOp::Div},
-                              {ast::BinOpKind::FloorDiv, BinaryOp::FloorDiv}, {ast::BinOpKind::Mod, BinaryOp::Mod},
-                              {ast::BinOpKind::Pow, BinaryOp::Pow},         {ast::BinOpKind::LShift, BinaryOp::LShift},
-                              {ast::BinOpKind::RShift, BinaryOp::RShift},   {ast::BinOpKind::BitOr, BinaryOp::BitwiseOr},
-                              {ast::BinOpKind::BitXor, BinaryOp::BitwiseXor}, {ast::BinOpKind::BitAnd, BinaryOp::BitwiseAnd}};
-                          if (node.op == ast::BinOpKind::MatMul) return matmul(left, right, nullptr, std::nullopt, node.range);
-                          return binaryOp(ops.at(node.op), left, right, node.range);
-                        }();
+      DV result = arithmetic(node.op, *node.target, current, *node.value, operand, node.range);
       // `acc += x` keeps acc's dtype, as PyTorch's in-place ops do.
       if (current.kind == DV::Kind::Tensor && result.kind == DV::Kind::Tensor && result.dtype != current.dtype &&
           node.target->kind == ast::NodeKind::Name) {
@@ -641,12 +630,14 @@ void Lowering::carriedLoop(const ast::For& loop, tir::Value* lo, tir::Value* hi,
   std::vector<std::string> carried;
   tir::Values inits;
   std::vector<DV> initValues;
+  std::vector<SourceRange> initAt;  // where each got its value before the loop
   for (const std::string& name : assigned) {
     auto it = scope.variables.find(name);
     if (it == scope.variables.end() || it->second.kind != DV::Kind::Tensor) continue;
     carried.push_back(name);
     initValues.push_back(it->second);
     inits.push_back(it->second.value);
+    initAt.push_back(definedAt_[name]);
   }
   SourceRange loopRange = loop.range;
   tir::Values results = b_->forLoop(lo, hi, step, inits, [&](IRBuilder& body, tir::Value* iv, const tir::Values& iters) {
@@ -669,6 +660,7 @@ void Lowering::carriedLoop(const ast::For& loop, tir::Value* lo, tir::Value* hi,
         throw CompileError{[&] {
           Diagnostic d = DiagnosticEngine::make(diag::LoopCarriedShape, definedAt_[carried[i]], carried[i],
                                                 shapeString(before.dims), shapeString(value.dims));
+          d.notes.push_back(DiagnosticEngine::make(diag::HasShape, initAt[i], carried[i], shapeString(before.dims)));
           d.notes.push_back(DiagnosticEngine::make(diag::LoopStartsHere, loopRange));
           return d;
         }()};
@@ -725,18 +717,7 @@ DV Lowering::eval(const ast::Expr& expr) {
       const auto& node = ast::cast<ast::BinOp>(expr);
       DV left = eval(*node.left);
       DV right = eval(*node.right);
-      if (left.isHostNumber() && right.isHostNumber()) return hostBinary(node.op, left, right, node.range);
-      if (node.op == ast::BinOpKind::MatMul)
-        return matmul(toTensor(left, node.left->range), toTensor(right, node.right->range), nullptr, std::nullopt,
-                      node.range);
-      static const std::map<ast::BinOpKind, BinaryOp> ops = {
-          {ast::BinOpKind::Add, BinaryOp::Add},           {ast::BinOpKind::Sub, BinaryOp::Sub},
-          {ast::BinOpKind::Mul, BinaryOp::Mul},           {ast::BinOpKind::Div, BinaryOp::Div},
-          {ast::BinOpKind::FloorDiv, BinaryOp::FloorDiv}, {ast::BinOpKind::Mod, BinaryOp::Mod},
-          {ast::BinOpKind::Pow, BinaryOp::Pow},           {ast::BinOpKind::LShift, BinaryOp::LShift},
-          {ast::BinOpKind::RShift, BinaryOp::RShift},     {ast::BinOpKind::BitOr, BinaryOp::BitwiseOr},
-          {ast::BinOpKind::BitXor, BinaryOp::BitwiseXor}, {ast::BinOpKind::BitAnd, BinaryOp::BitwiseAnd}};
-      return binaryOp(ops.at(node.op), left, right, node.range);
+      return arithmetic(node.op, *node.left, left, *node.right, right, node.range);
     }
     case ast::NodeKind::UnaryOp: {
       const auto& node = ast::cast<ast::UnaryOp>(expr);
@@ -980,6 +961,37 @@ DV Lowering::hostBinary(ast::BinOpKind op, const DV& a, const DV& b, SourceRange
     case ast::BinOpKind::BitAnd: return hostInt(i & j);
     default: compileError(diag::NotInDeviceCode, range, "this operator on integers");
   }
+}
+
+DV Lowering::arithmetic(ast::BinOpKind op, const ast::Expr& leftExpr, const DV& left, const ast::Expr& rightExpr,
+                       const DV& right, SourceRange range) {
+  if (left.isHostNumber() && right.isHostNumber()) return hostBinary(op, left, right, range);
+  static const std::map<ast::BinOpKind, BinaryOp> ops = {
+      {ast::BinOpKind::Add, BinaryOp::Add},           {ast::BinOpKind::Sub, BinaryOp::Sub},
+      {ast::BinOpKind::Mul, BinaryOp::Mul},           {ast::BinOpKind::Div, BinaryOp::Div},
+      {ast::BinOpKind::FloorDiv, BinaryOp::FloorDiv}, {ast::BinOpKind::Mod, BinaryOp::Mod},
+      {ast::BinOpKind::Pow, BinaryOp::Pow},           {ast::BinOpKind::LShift, BinaryOp::LShift},
+      {ast::BinOpKind::RShift, BinaryOp::RShift},     {ast::BinOpKind::BitOr, BinaryOp::BitwiseOr},
+      {ast::BinOpKind::BitXor, BinaryOp::BitwiseXor}, {ast::BinOpKind::BitAnd, BinaryOp::BitwiseAnd}};
+  try {
+    if (op == ast::BinOpKind::MatMul)
+      return matmul(toTensor(left, leftExpr.range), toTensor(right, rightExpr.range), nullptr, std::nullopt, range);
+    return binaryOp(ops.at(op), left, right, range);
+  } catch (CompileError& error) {
+    // Where the mismatched shapes came from: the names' assignments.
+    if (error.diagnostic.id == diag::CannotBroadcast || error.diagnostic.id == diag::MatmulShapes) {
+      noteShape(error.diagnostic, leftExpr, left);
+      noteShape(error.diagnostic, rightExpr, right);
+    }
+    throw;
+  }
+}
+
+void Lowering::noteShape(Diagnostic& diagnostic, const ast::Expr& expr, const DV& value) {
+  auto* name = ast::dynCast<ast::Name>(&expr);
+  if (!name || value.kind != DV::Kind::Tensor || value.dims.empty() || !definedAt_.count(name->id)) return;
+  diagnostic.notes.push_back(
+      DiagnosticEngine::make(diag::HasShape, definedAt_.at(name->id), name->id, shapeString(value.dims)));
 }
 
 DV Lowering::binaryOp(BinaryOp op, const DV& a0, const DV& b0, SourceRange range) {
@@ -1940,7 +1952,14 @@ DV Lowering::memoryAccess(const DV& tensor, std::vector<IndexItem> items, Source
     int64_t stride = param.info.strides[axis];
     tir::Value* strideValue = b_->index(stride, offsetType);
     if (item.kind == IndexItem::Kind::Slice) {
-      // A constant-length range of the dim.
+      // A constant-length range of the dim. Without static shapes only a size
+      // of 1 is known, so a bound taken from the size (an omitted stop, a
+      // negative bound) has no compile-time value.
+      auto fromSize = [](const std::optional<DV>& bound) {
+        return bound && bound->isHostNumber() && hostNumber(*bound) < 0;
+      };
+      if (!options_.staticShapes && size != 1 && (!item.stop || fromSize(item.start) || fromSize(item.stop)))
+        compileError(diag::DynamicSliceDim, item.range, axis, param.name, options_.kernelName);
       int64_t length;
       DV start = item.start.value_or(hostInt(0));
       if (start.isHostNumber() && static_cast<int64_t>(hostNumber(start)) < 0) start = hostInt(static_cast<int64_t>(hostNumber(start)) + size);

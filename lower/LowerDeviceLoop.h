@@ -33,6 +33,9 @@ struct DeviceLoopOptions {
   // `extent` is the dim's size. May throw CompileError.
   std::function<int64_t(const ast::For& loop, int dim, int64_t extent, SourceRange range)> blockSize;
   std::string dotPrecision = "ieee";
+  // The kernel's static_shapes setting: when false, the sizes of a tensor's
+  // dims (other than 1) are not compile-time constants for the user's code.
+  bool staticShapes = true;
   int64_t numWarps = 4;
   int64_t numStages = 1;
   std::string pidType = "flat";
