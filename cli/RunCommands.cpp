@@ -60,12 +60,24 @@ std::vector<std::string> scriptsUnder(const std::vector<std::string>& paths) {
 void addRunCommands(CLI::App& app, int* status) {
   auto runOptions = std::make_shared<DeviceOptions>();
   auto runFile = std::make_shared<std::string>();
+  auto runKernel = std::make_shared<std::string>();
+  auto runCase = std::make_shared<std::string>();
   CLI::App* run = app.add_subcommand("run", "Run a .hel script");
   run->add_option("FILE", *runFile, "The script")->required();
   addDeviceOptions(run, *runOptions);
+  CLI::Option* kernel = run->add_option("--kernel", *runKernel, "Run only this kernel, on the --data case, and compare");
+  CLI::Option* data = run->add_option("--data", *runCase, "A reference-data case folder (case.toml and .npy files)");
+  kernel->needs(data);
+  data->needs(kernel);
   run->callback([=] {
     std::optional<ScriptOptions> options = scriptOptions(*runOptions);
-    *status = options ? runScript(*runFile, *options).status : kExitUsage;
+    if (!options) {
+      *status = kExitUsage;
+      return;
+    }
+    options->kernel = *runKernel;
+    options->caseDir = *runCase;
+    *status = runScript(*runFile, *options).status;
   });
 
   auto checkFile = std::make_shared<std::string>();

@@ -1,5 +1,6 @@
 #include "cli/Script.h"
 
+#include <filesystem>
 #include <iostream>
 
 #include "cli/Input.h"
@@ -30,7 +31,21 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
   runOptions.passes = options.passes;
   runOptions.onCompiled = options.onCompiled;
   interp::Interpreter interpreter(sources, diags, runOptions);
-  result.status = interpreter.runFile(*file, *module);
+  // Unknown names, modules and module members are compile errors, found in
+  // the whole file before any of it runs.
+  if (sema::resolveNames(*module, interpreter.knownNames(), diags) > 0) {
+    result.status = kExitCompileError;
+    return result;
+  }
+  if (options.kernel.empty()) {
+    result.status = interpreter.runFile(*file, *module);
+  } else {
+    // check_case reads a relative case folder from the script's folder.
+    namespace fs = std::filesystem;
+    fs::path scriptDir = fs::absolute(path).parent_path();
+    std::string caseDir = fs::absolute(options.caseDir).lexically_proximate(scriptDir).string();
+    result.status = interpreter.runCase(*file, *module, options.kernel, caseDir);
+  }
   result.checksPassed = interpreter.checksPassed;
   result.checksFailed = interpreter.checksFailed;
   result.compilations = interpreter.launcher->compilations;

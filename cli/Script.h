@@ -19,6 +19,10 @@ struct ScriptOptions {
   // that sees each compiled loop.
   std::optional<std::vector<std::string>> passes;
   std::function<void(const tir::Module&)> onCompiled;
+  // `--kernel K --data CASE`: run only the script's definitions, then check
+  // K on the reference-data case (`caseDir` as given on the command line).
+  std::string kernel;
+  std::string caseDir;
 };
 
 struct ScriptResult {

@@ -13,91 +13,10 @@
 namespace hel::interp {
 namespace {
 
-// Every name a loop's body reads (a superset of what it takes from the host).
-void collectNames(const ast::Node& node, std::set<std::string>& names);
-
-void collectNames(const ast::Expr* expr, std::set<std::string>& names) {
-  if (expr) collectNames(*expr, names);
-}
-
-void collectNames(const ast::StmtList& body, std::set<std::string>& names) {
-  for (const ast::StmtPtr& stmt : body) collectNames(*stmt, names);
-}
-
+// Every name a loop reads (a superset of what it takes from the host).
 void collectNames(const ast::Node& node, std::set<std::string>& names) {
-  using ast::NodeKind;
-  switch (node.kind) {
-    case NodeKind::Name: names.insert(ast::cast<ast::Name>(node).id); return;
-    case NodeKind::ExprStmt: collectNames(ast::cast<ast::ExprStmt>(node).value.get(), names); return;
-    case NodeKind::Assign:
-      for (auto& target : ast::cast<ast::Assign>(node).targets) collectNames(target.get(), names);
-      collectNames(ast::cast<ast::Assign>(node).value.get(), names);
-      return;
-    case NodeKind::AugAssign:
-      collectNames(ast::cast<ast::AugAssign>(node).target.get(), names);
-      collectNames(ast::cast<ast::AugAssign>(node).value.get(), names);
-      return;
-    case NodeKind::AnnAssign:
-      collectNames(ast::cast<ast::AnnAssign>(node).target.get(), names);
-      collectNames(ast::cast<ast::AnnAssign>(node).value.get(), names);
-      return;
-    case NodeKind::For: {
-      const auto& loop = ast::cast<ast::For>(node);
-      collectNames(loop.iter.get(), names);
-      collectNames(loop.body, names);
-      return;
-    }
-    case NodeKind::If: {
-      const auto& branch = ast::cast<ast::If>(node);
-      collectNames(branch.test.get(), names);
-      collectNames(branch.body, names);
-      collectNames(branch.orelse, names);
-      return;
-    }
-    case NodeKind::BinOp:
-      collectNames(ast::cast<ast::BinOp>(node).left.get(), names);
-      collectNames(ast::cast<ast::BinOp>(node).right.get(), names);
-      return;
-    case NodeKind::UnaryOp: collectNames(ast::cast<ast::UnaryOp>(node).operand.get(), names); return;
-    case NodeKind::BoolOp:
-      for (auto& value : ast::cast<ast::BoolOp>(node).values) collectNames(value.get(), names);
-      return;
-    case NodeKind::Compare:
-      collectNames(ast::cast<ast::Compare>(node).left.get(), names);
-      for (auto& value : ast::cast<ast::Compare>(node).comparators) collectNames(value.get(), names);
-      return;
-    case NodeKind::IfExp:
-      collectNames(ast::cast<ast::IfExp>(node).test.get(), names);
-      collectNames(ast::cast<ast::IfExp>(node).body.get(), names);
-      collectNames(ast::cast<ast::IfExp>(node).orelse.get(), names);
-      return;
-    case NodeKind::Call: {
-      const auto& call = ast::cast<ast::Call>(node);
-      collectNames(call.func.get(), names);
-      for (auto& arg : call.args) collectNames(arg.get(), names);
-      for (auto& keyword : call.keywords) collectNames(keyword.value.get(), names);
-      return;
-    }
-    case NodeKind::Attribute: collectNames(ast::cast<ast::Attribute>(node).value.get(), names); return;
-    case NodeKind::Subscript:
-      collectNames(ast::cast<ast::Subscript>(node).value.get(), names);
-      collectNames(ast::cast<ast::Subscript>(node).slice.get(), names);
-      return;
-    case NodeKind::Slice:
-      collectNames(ast::cast<ast::Slice>(node).lower.get(), names);
-      collectNames(ast::cast<ast::Slice>(node).upper.get(), names);
-      collectNames(ast::cast<ast::Slice>(node).step.get(), names);
-      return;
-    case NodeKind::Tuple:
-      for (auto& elt : ast::cast<ast::Tuple>(node).elts) collectNames(elt.get(), names);
-      return;
-    case NodeKind::List:
-      for (auto& elt : ast::cast<ast::List>(node).elts) collectNames(elt.get(), names);
-      return;
-    case NodeKind::Starred: collectNames(ast::cast<ast::Starred>(node).value.get(), names); return;
-    case NodeKind::Lambda: collectNames(ast::cast<ast::Lambda>(node).body.get(), names); return;
-    default: return;
-  }
+  if (auto* name = ast::dynCast<ast::Name>(&node)) names.insert(name->id);
+  ast::forEachChild(node, [&](const ast::Node& child) { collectNames(child, names); });
 }
 
 // The host as device code sees it: values from the interpreter's scopes.
@@ -237,8 +156,7 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
                             KernelCall& call) {
   KernelObject& kernel = *call.kernel;
   std::set<std::string> names;
-  collectNames(loop.iter.get(), names);
-  collectNames(loop.body, names);
+  collectNames(loop, names);
   std::string key = fmt::format("{}|{}|", static_cast<const void*>(&loop), static_cast<const void*>(call.config));
   TensorAliases aliases;
   for (const std::string& name : names) {
@@ -254,6 +172,7 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
     lower::DeviceLoopOptions options;
     options.kernelName = kernel.function->name;
     options.dotPrecision = kernel.settings.dotPrecision;
+    options.staticShapes = kernel.settings.staticShapes;
     const ConfigObject* config = call.config;
     auto field = [&](const char* name) -> std::optional<Value> {
       if (!config) return std::nullopt;
@@ -280,9 +199,12 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
         it = kernel.blockSizeIndex.emplace(position, kernel.tileDimCount++).first;
       int index = it->second;
       if (config && config->hasBlockSizes) {
-        if (index >= static_cast<int>(config->blockSizes.size()))
-          throw lower::CompileError{DiagnosticEngine::make(diag::TooFewBlockSizes, range, config->blockSizes.size(),
-                                                           kernel.function->name, index + 1)};
+        if (index >= static_cast<int>(config->blockSizes.size())) {
+          Diagnostic error = DiagnosticEngine::make(diag::TooFewBlockSizes, range, config->blockSizes.size(),
+                                                    kernel.function->name, index + 1);
+          error.notes.push_back(DiagnosticEngine::make(diag::ConfigGivenHere, config->blockSizesRange));
+          throw lower::CompileError{error};
+        }
         return config->blockSizes[index];
       }
       bool topLevel = &tileLoop == &loop;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <set>
 
 #include "parser/Parser.h"
 #include "runtime/Errors.h"
@@ -61,6 +62,21 @@ Interpreter::Interpreter(SourceManager& sources, DiagnosticEngine& diags, RunOpt
 
 Interpreter::~Interpreter() = default;
 
+// Python's traceback, innermost last: says where each function was called,
+// unless the error is that call itself (arguments or result that do not fit).
+// The harness counts as builtin: an error inside it is reported at the
+// script's call of it, and calls made inside it are not listed.
+void Interpreter::traceCall(ScriptError& error, const std::string& function, SourceRange call) const {
+  SourceRange& at = error.diagnostic.range;
+  if (call.file == stdlibFile_) return;
+  if (at.file == stdlibFile_) {
+    at = call;
+    return;
+  }
+  if (at.file == call.file && at.begin == call.begin && at.end == call.end) return;
+  error.diagnostic.notes.push_back(DiagnosticEngine::make(diag::CalledFromHere, call, function));
+}
+
 Value Interpreter::module(const std::string& name) {
   auto it = modules_.find(name);
   return it == modules_.end() ? Value() : it->second;
@@ -112,19 +128,27 @@ void Interpreter::defineModules() {
     jaxtyping.members[marker] = std::make_shared<TypeObject>(marker);
 }
 
+sema::KnownNames Interpreter::knownNames() const {
+  sema::KnownNames known;
+  for (const auto& entry : builtins_->variables) known.builtins.insert(entry.first);
+  for (const auto& [name, value] : modules_) {
+    std::set<std::string>& members = known.modules[name];
+    for (const auto& member : value.as<ModuleObject>()->members) members.insert(member.first);
+  }
+  return known;
+}
+
+// Scripts are resolved before they run (sema/Resolve.h), so these errors are
+// only reached by code that was not: the embedded harness.
 Value Interpreter::importModule(const std::string& name, SourceRange range) {
   Value found = module(name);
-  if (found.isNone()) {
-    std::string available;
-    for (const auto& [moduleName, value] : modules_)
-      if (moduleName[0] != '_') available += (available.empty() ? "" : ", ") + moduleName;
-    throwError(kExitCompileError, range, fmt::format("no module named '{}' (available: {})", name, available));
-  }
+  if (found.isNone()) throwDiagnostic(kExitCompileError, diag::UnknownModule, range, name, sema::listModules(knownNames()));
   return found;
 }
 
 void Interpreter::loadStdlib() {
   const SourceFile& file = sources_.add("<stdlib>/harness.hel", stdlib::harnessSource());
+  stdlibFile_ = &file;
   stdlibModule_ = parseModule(file, diags_);
   if (!stdlibModule_) throw std::logic_error("the embedded harness does not parse");
   auto stdlibGlobals = std::make_shared<Scope>(builtins_);
@@ -136,10 +160,32 @@ void Interpreter::loadStdlib() {
 }
 
 int Interpreter::runFile(const SourceFile& file, const ast::Module& module) {
+  return runScript(file, [&](Frame& frame) { execBlock(module.body, frame); });
+}
+
+int Interpreter::runCase(const SourceFile& file, const ast::Module& module, const std::string& function,
+                         const std::string& caseDir) {
+  return runScript(file, [&](Frame& frame) {
+    for (const ast::StmtPtr& stmt : module.body)
+      if (stmt->kind != ast::NodeKind::ExprStmt) exec(*stmt, frame);
+    Value* callee = globals_->lookup(function);
+    if (!callee || !(callee->is<KernelObject>() || callee->is<FunctionObject>())) {
+      std::string kernels;
+      for (const auto& [name, value] : globals_->variables)
+        if (value.is<KernelObject>()) kernels += (kernels.empty() ? "" : ", ") + name;
+      throwDiagnostic(kExitUsage, diag::NoSuchKernel, {}, function, file.path(), kernels.empty() ? "none" : kernels);
+    }
+    // The harness's own check_case, even where the script defines another.
+    CallArgs args{{*callee, caseDir}, {}, {}, {}};
+    call(builtins_->variables.at("check_case"), args);
+  });
+}
+
+int Interpreter::runScript(const SourceFile& file, const std::function<void(Frame&)>& body) {
   scriptFile_ = &file;
   Frame frame{globals_, {}, nullptr};
   try {
-    execBlock(module.body, frame);
+    body(frame);
   } catch (const ScriptError& error) {
     DiagnosticBuilder(&diags_, error.diagnostic);
     return error.status;
@@ -248,12 +294,15 @@ Interpreter::Flow Interpreter::exec(const ast::Stmt& stmt, Frame& frame) {
       Value from = importModule(node.module, node.moduleRange);
       auto* fromModule = from.as<ModuleObject>();
       for (const ast::Alias& alias : node.names) {
+        if (alias.name == "*") {
+          for (const auto& [name, value] : fromModule->members) frame.scope->variables[name] = value;
+          continue;
+        }
         std::optional<Value> member = fromModule->attribute(alias.name);
         if (!member) {
           Value submodule = module(node.module + "." + alias.name);
           if (submodule.isNone())
-            throwError(kExitCompileError, alias.range,
-                       fmt::format("cannot import name '{}' from '{}'", alias.name, node.module));
+            throwDiagnostic(kExitCompileError, diag::CannotImportName, alias.range, node.module, alias.name);
           member = submodule;
         }
         frame.scope->variables[alias.asname.empty() ? alias.name : alias.asname] = *member;
@@ -458,7 +507,8 @@ Value Interpreter::eval(const ast::Expr& expr, Frame& frame) {
 
 Value Interpreter::evalName(const ast::Name& name, Frame& frame) {
   if (Value* value = frame.scope->lookup(name.id)) return *value;
-  throwError(kExitCompileError, name.range, fmt::format("name '{}' is not defined", name.id));
+  // Name resolution found a binding of it, which has not run yet.
+  throwDiagnostic(kExitRuntimeError, diag::UsedBeforeAssignment, name.range, name.id);
 }
 
 Value Interpreter::evalCall(const ast::Call& node, Frame& frame) {
@@ -481,10 +531,12 @@ Value Interpreter::evalCall(const ast::Call& node, Frame& frame) {
       for (auto& [key, item] : dict->entries) {
         args.keywordNames.push_back(key.isStr() ? key.asStr() : str(key));
         args.keywordValues.push_back(item);
+        args.keywordRanges.push_back(keyword.range);
       }
     } else {
       args.keywordNames.push_back(keyword.arg);
       args.keywordValues.push_back(std::move(value));
+      args.keywordRanges.push_back(keyword.range);
     }
   }
   return call(callee, args);
@@ -495,8 +547,7 @@ Value Interpreter::call(const Value& callee, CallArgs& args) {
     try {
       return callFunction(*function, args);
     } catch (ScriptError& error) {
-      // Python's traceback, innermost last: say where each function was called.
-      error.diagnostic.notes.push_back(DiagnosticEngine::make(diag::CalledFromHere, args.range, function->name));
+      traceCall(error, function->name, args.range);
       throw;
     }
   }
@@ -512,7 +563,7 @@ Value Interpreter::call(const Value& callee, CallArgs& args) {
     try {
       return callKernel(*this, *kernel, args);
     } catch (ScriptError& error) {
-      error.diagnostic.notes.push_back(DiagnosticEngine::make(diag::CalledFromHere, args.range, kernel->function->name));
+      traceCall(error, kernel->function->name, args.range);
       throw;
     }
   }
@@ -521,7 +572,7 @@ Value Interpreter::call(const Value& callee, CallArgs& args) {
 
 Value Interpreter::callFunction(const FunctionObject& function, CallArgs& args, KernelCall* kernel) {
   auto scope = std::make_shared<Scope>(function.closure);
-  JaxtypingDims dims = bindParameters(*this, function, args, scope->variables);
+  JaxtypingDims dims = bindParameters(*this, function, args, scope->variables, kernel != nullptr);
   Frame frame{scope, {}, kernel};
   if (function.lambda) return eval(*function.lambda->body, frame);
   execBlock(function.def->body, frame);
@@ -544,7 +595,7 @@ Value Interpreter::attribute(const Value& object, const std::string& name, Sourc
   if (object.isObject()) {
     if (std::optional<Value> member = object.asObject()->attribute(name)) return *member;
     if (auto* moduleObject = object.as<ModuleObject>())
-      throwError(kExitCompileError, range, fmt::format("module '{}' has no attribute '{}'", moduleObject->name, name));
+      throwDiagnostic(kExitCompileError, diag::UnknownModuleAttribute, range, moduleObject->name, name);
   }
   throwError(kExitRuntimeError, range, fmt::format("'{}' object has no attribute '{}'", typeName(object), name));
 }

@@ -14,6 +14,7 @@
 #include "parser/Ast.h"
 #include "runtime/interp/Value.h"
 #include "sema/Builtins.h"
+#include "sema/Resolve.h"
 #include "support/Diagnostics.h"
 
 namespace hel::interp {
@@ -26,6 +27,12 @@ struct ScriptError {
 };
 
 [[noreturn]] void throwError(ExitStatus status, SourceRange range, std::string message);
+
+// Stops the script with a message of support/Diagnostics.def.
+template <typename... Args>
+[[noreturn]] void throwDiagnostic(ExitStatus status, diag::Id id, SourceRange range, const Args&... args) {
+  throw ScriptError{status, DiagnosticEngine::make(id, range, args...)};
+}
 
 // A variable scope: a function's locals, or a module's globals. Python's rules:
 // assignment binds in the innermost scope, lookup walks outwards.
@@ -42,6 +49,10 @@ struct CallArgs {
   std::vector<std::string> keywordNames;
   std::vector<Value> keywordValues;
   SourceRange range;  // the call expression
+  // Where each keyword argument was written (for messages about one of them);
+  // empty in calls that hel makes itself.
+  std::vector<SourceRange> keywordRanges;
+  SourceRange keywordRange(size_t i) const { return i < keywordRanges.size() ? keywordRanges[i] : range; }
 };
 
 // A user function or lambda, closed over the scope it was defined in.
@@ -105,6 +116,14 @@ class Interpreter {
 
   // Runs a script; reports any error and returns the exit status.
   int runFile(const SourceFile& file, const ast::Module& module);
+  // `hel run FILE --kernel K --data CASE`: runs the script's top-level
+  // statements except bare expressions (so definitions and data set-up run,
+  // but not calls such as `test_kernel(...)`), then the harness's
+  // check_case(K, caseDir). Reports any error and returns the exit status.
+  int runCase(const SourceFile& file, const ast::Module& module, const std::string& function,
+              const std::string& caseDir);
+  // The builtins and modules a script can use, for name resolution.
+  sema::KnownNames knownNames() const;
 
   Value call(const Value& callee, CallArgs& args);
   // Python's str() and repr().
@@ -130,7 +149,9 @@ class Interpreter {
   friend class HostBuiltins;
   friend class KernelRunner;
 
+  int runScript(const SourceFile& file, const std::function<void(Frame&)>& body);
   void loadStdlib();
+  void traceCall(ScriptError& error, const std::string& function, SourceRange call) const;
   void defineModules();
   Value importModule(const std::string& name, SourceRange range);
 
@@ -171,6 +192,7 @@ class Interpreter {
   std::shared_ptr<Scope> globals_;
   std::unordered_map<std::string, Value> modules_;
   std::unique_ptr<ast::Module> stdlibModule_;
+  const SourceFile* stdlibFile_ = nullptr;
   const SourceFile* scriptFile_ = nullptr;
   std::unique_ptr<class HostBuiltins> hostBuiltins_;
 

@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "sema/Suggest.h"
+
 namespace hel::interp {
 namespace {
 
@@ -29,7 +31,7 @@ void flattenInts(const Value& value, std::vector<int64_t>& out, SourceRange rang
   std::vector<Value> items;
   if (auto* list = value.as<ListObject>()) items = list->items;
   else if (auto* tuple = value.as<TupleObject>()) items = tuple->items;
-  else throwError(kExitCompileError, range, fmt::format("Config field '{}' must be a list of integers", field));
+  else throwDiagnostic(kExitCompileError, diag::ConfigFieldValue, range, field, "a list of integers");
   for (const Value& item : items) flattenInts(item, out, range, field);
 }
 
@@ -40,7 +42,7 @@ void requireOneOf(const Value& value, const std::vector<std::string>& allowed, c
       if (value.asStr() == option) return;
   std::string options;
   for (const std::string& option : allowed) options += (options.empty() ? "'" : ", '") + option + "'";
-  throwError(kExitCompileError, range, fmt::format("Config field '{}' must be one of {}", field, options));
+  throwDiagnostic(kExitCompileError, diag::ConfigFieldValue, range, field, "one of " + options);
 }
 
 // jaxtyping's dtype markers and what each accepts.
@@ -57,16 +59,19 @@ bool dtypeMatches(const std::string& marker, DType dtype) {
   return it != exact.end() && it->second == dtype;
 }
 
-// Checks one value against a jaxtyping annotation, binding named dims.
-void checkContract(const RecordObject& annotation, const Value& value, const std::string& what,
-                   JaxtypingDims& bound, SourceRange range) {
+// Checks one value against a jaxtyping annotation (written at
+// `annotationRange`), binding named dims. A violation is reported at the call.
+void checkContract(const RecordObject& annotation, SourceRange annotationRange, const Value& value,
+                   const std::string& what, JaxtypingDims& bound, SourceRange range) {
+  auto violated = [&](diag::Id id, const auto&... args) {
+    Diagnostic error = DiagnosticEngine::make(id, range, args...);
+    error.notes.push_back(DiagnosticEngine::make(diag::AnnotatedHere, annotationRange));
+    throw ScriptError{kExitCompileError, error};
+  };
   std::string marker = annotation.fields.at("dtype").asStr();
-  if (!value.isTensor())
-    throwError(kExitCompileError, range, fmt::format("{} must be a tensor ({}[...]), got {}", what, marker, typeName(value)));
+  if (!value.isTensor()) violated(diag::ContractNotTensor, what, marker, typeName(value));
   const Tensor& tensor = value.asTensor();
-  if (!dtypeMatches(marker, tensor.dtype()))
-    throwError(kExitCompileError, range,
-               fmt::format("{} has dtype {}, but its annotation says {}", what, dtypeName(tensor.dtype()), marker));
+  if (!dtypeMatches(marker, tensor.dtype())) violated(diag::ContractDType, what, dtypeName(tensor.dtype()), marker);
   auto dimsField = annotation.fields.find("dims");
   if (dimsField == annotation.fields.end()) return;
   std::vector<std::string> dims;
@@ -76,9 +81,7 @@ void checkContract(const RecordObject& annotation, const Value& value, const std
   for (const std::string& dim : dims) variadic |= dim == "...";
   int64_t rank = tensor.dim();
   if (variadic ? rank < static_cast<int64_t>(dims.size()) - 1 : rank != static_cast<int64_t>(dims.size()))
-    throwError(kExitCompileError, range,
-               fmt::format("{} has {} dims, but its annotation \"{}\" has {}", what, rank,
-                           dimsField->second.asStr(), dims.size()));
+    violated(diag::ContractRank, what, rank, dimsField->second.asStr(), dims.size());
   // Dims before `...` match from the front, those after it from the back.
   size_t ellipsis = dims.size();
   for (size_t i = 0; i < dims.size(); ++i)
@@ -90,19 +93,13 @@ void checkContract(const RecordObject& annotation, const Value& value, const std
     const std::string& dim = dims[i];
     if (std::isdigit(static_cast<unsigned char>(dim[0]))) {
       int64_t expected = std::stoll(dim);
-      if (size != expected)
-        throwError(kExitCompileError, range,
-                   fmt::format("{} has size {} in dim {}, but its annotation says {}", what, size, axis, expected));
+      if (size != expected) violated(diag::ContractSize, what, size, axis, expected);
       continue;
     }
     auto it = bound.find(dim);
-    if (it == bound.end()) {
-      bound[dim] = {size, what};
-    } else if (it->second.first != size) {
-      throwError(kExitCompileError, range,
-                 fmt::format("{} has size {} for dim '{}', but {} bound '{}' to {}", what, size, dim,
-                             it->second.second, dim, it->second.first));
-    }
+    if (it == bound.end()) bound[dim] = {size, what};
+    else if (it->second.first != size)
+      violated(diag::ContractBoundDim, what, size, axis, dim, it->second.second, it->second.first);
   }
 }
 
@@ -140,35 +137,39 @@ std::optional<Value> ConfigObject::attribute(const std::string& name) const {
 }
 
 Value makeConfig(CallArgs& args) {
-  if (!args.positional.empty())
-    throwError(kExitCompileError, args.range, "helion.Config takes keyword arguments only");
+  if (!args.positional.empty()) throwDiagnostic(kExitCompileError, diag::ConfigPositional, args.range);
   auto config = std::make_shared<ConfigObject>();
   for (size_t i = 0; i < args.keywordNames.size(); ++i) {
     std::string name = args.keywordNames[i];
+    SourceRange range = args.keywordRange(i);
     if (auto alias = kConfigAliases.find(name); alias != kConfigAliases.end()) name = alias->second;
-    if (std::find(kConfigFields.begin(), kConfigFields.end(), name) == kConfigFields.end())
-      throwError(kExitCompileError, args.range,
-                 fmt::format("unknown Config field '{}'; valid fields are: {}", args.keywordNames[i],
-                             joined(kConfigFields)));
+    if (std::find(kConfigFields.begin(), kConfigFields.end(), name) == kConfigFields.end()) {
+      Diagnostic error =
+          DiagnosticEngine::make(diag::UnknownConfigField, range, args.keywordNames[i], joined(kConfigFields));
+      if (std::optional<std::string> close = sema::closestName(args.keywordNames[i], kConfigFields))
+        error.notes.push_back(DiagnosticEngine::make(diag::DidYouMean, {}, *close));
+      throw ScriptError{kExitCompileError, error};
+    }
     const Value& value = args.keywordValues[i];
     if (name == "block_sizes") {
-      flattenInts(value, config->blockSizes, args.range, "block_sizes");
+      flattenInts(value, config->blockSizes, range, "block_sizes");
       for (int64_t size : config->blockSizes)
-        if (size < 1) throwError(kExitCompileError, args.range, fmt::format("block size {} must be at least 1", size));
+        if (size < 1) throwDiagnostic(kExitCompileError, diag::BadBlockSize, range, size);
       config->hasBlockSizes = true;
+      config->blockSizesRange = range;
     } else if (name == "num_warps") {
       int64_t warps = value.isInt() ? value.asInt() : 0;
       if (warps < 1 || warps > 32 || (warps & (warps - 1)) != 0)
-        throwError(kExitCompileError, args.range, "Config field 'num_warps' must be a power of two from 1 to 32");
+        throwDiagnostic(kExitCompileError, diag::ConfigFieldValue, range, name, "a power of two from 1 to 32");
     } else if (name == "num_stages") {
       if (!value.isInt() || value.asInt() < 1)
-        throwError(kExitCompileError, args.range, "Config field 'num_stages' must be a positive integer");
+        throwDiagnostic(kExitCompileError, diag::ConfigFieldValue, range, name, "a positive integer");
     } else if (name == "indexing") {
-      requireOneOf(value, {"pointer", "block_ptr", "tensor_descriptor"}, name, args.range);
+      requireOneOf(value, {"pointer", "block_ptr", "tensor_descriptor"}, name, range);
     } else if (name == "pid_type") {
-      requireOneOf(value, {"flat", "xyz", "persistent_blocked", "persistent_interleaved"}, name, args.range);
+      requireOneOf(value, {"flat", "xyz", "persistent_blocked", "persistent_interleaved"}, name, range);
     } else if (name == "dot_precision") {
-      requireOneOf(value, {"ieee", "tf32", "tf32x3"}, name, args.range);
+      requireOneOf(value, {"ieee", "tf32", "tf32x3"}, name, range);
     }
     config->fields[name] = value;
   }
@@ -178,8 +179,7 @@ Value makeConfig(CallArgs& args) {
 Value makeKernelDecorator(Interpreter& interp, CallArgs& args, const Value& function, KernelSettings settings) {
   auto wrap = [settings](const Value& fn, SourceRange range) -> Value {
     auto* userFunction = fn.as<FunctionObject>();
-    if (!userFunction || !userFunction->def)
-      throwError(kExitCompileError, range, "@helion.kernel must decorate a function definition");
+    if (!userFunction || !userFunction->def) throwDiagnostic(kExitCompileError, diag::KernelNeedsFunction, range);
     auto kernel = std::make_shared<KernelObject>();
     kernel->function = std::static_pointer_cast<FunctionObject>(fn.asObject());
     kernel->settings = settings;
@@ -187,7 +187,7 @@ Value makeKernelDecorator(Interpreter& interp, CallArgs& args, const Value& func
   };
   if (!function.isNone()) return wrap(function, args.range);
   return std::make_shared<NativeObject>("kernel", [wrap](CallArgs& inner) {
-    if (inner.positional.size() != 1) throwError(kExitCompileError, inner.range, "a decorator takes one function");
+    if (inner.positional.size() != 1) throwDiagnostic(kExitCompileError, diag::DecoratorArguments, inner.range);
     return wrap(inner.positional[0], inner.range);
   });
 }
@@ -195,17 +195,16 @@ Value makeKernelDecorator(Interpreter& interp, CallArgs& args, const Value& func
 Value callKernel(Interpreter& interp, KernelObject& kernel, CallArgs& args) {
   KernelCall call{&kernel, kernel.settings.config.get(), args.range};
   Value result = interp.callFunction(*kernel.function, args, &call);
+  // Only a run reaches every device loop, so only then are the tile dims counted.
   if (call.config && call.config->hasBlockSizes &&
       static_cast<int>(call.config->blockSizes.size()) > kernel.tileDimCount)
-    throwError(kExitCompileError, args.range,
-               fmt::format("the config gives {} block sizes, but kernel '{}' has {} tile dimension{}",
-                           call.config->blockSizes.size(), kernel.function->name, kernel.tileDimCount,
-                           kernel.tileDimCount == 1 ? "" : "s"));
+    throwDiagnostic(kExitCompileError, diag::TooManyBlockSizes, call.config->blockSizesRange,
+                    call.config->blockSizes.size(), kernel.function->name, kernel.tileDimCount);
   return result;
 }
 
 JaxtypingDims bindParameters(Interpreter& interp, const FunctionObject& function, CallArgs& args,
-                             std::unordered_map<std::string, Value>& locals) {
+                             std::unordered_map<std::string, Value>& locals, bool isKernel) {
   const std::vector<ast::Param>& params = function.params();
   sema::Signature signature;
   signature.name = function.name;
@@ -218,7 +217,14 @@ JaxtypingDims bindParameters(Interpreter& interp, const FunctionObject& function
   }
   std::string error;
   std::optional<sema::Binding> binding = sema::bind(signature, args.positional.size(), args.keywordNames, &error);
-  if (!binding) throwError(kExitRuntimeError, args.range, "TypeError: " + error);
+  if (!binding) {
+    // A kernel's parameters are its compile-time interface: a call that does
+    // not fit them is a compile error, shown with the kernel's definition.
+    if (!isKernel) throwError(kExitRuntimeError, args.range, "TypeError: " + error);
+    Diagnostic diagnostic = DiagnosticEngine::make(diag::KernelArguments, args.range, error);
+    diagnostic.notes.push_back(DiagnosticEngine::make(diag::KernelDefinedHere, function.range(), function.name));
+    throw ScriptError{kExitCompileError, diagnostic};
+  }
   auto argument = [&](int index) -> const Value& {
     size_t i = static_cast<size_t>(index);
     return i < args.positional.size() ? args.positional[i] : args.keywordValues[i - args.positional.size()];
@@ -240,8 +246,8 @@ JaxtypingDims bindParameters(Interpreter& interp, const FunctionObject& function
       value = binding->argumentOf[i] >= 0 ? argument(binding->argumentOf[i]) : function.defaults[i];
     }
     if (auto* annotation = function.annotations[i].as<RecordObject>(); annotation && annotation->name == "jaxtyping")
-      checkContract(*annotation, value, fmt::format("argument '{}' of {}()", param.name, function.name), bound,
-                    args.range);
+      checkContract(*annotation, param.annotation->range, value,
+                    fmt::format("argument '{}' of {}()", param.name, function.name), bound, args.range);
     locals[param.name] = std::move(value);
   }
   return bound;
@@ -251,7 +257,8 @@ void checkReturnContract(const FunctionObject& function, const Value& result, Ja
                          SourceRange range) {
   auto* annotation = function.returnAnnotation.as<RecordObject>();
   if (!annotation || annotation->name != "jaxtyping") return;
-  checkContract(*annotation, result, fmt::format("the result of {}()", function.name), bound, range);
+  checkContract(*annotation, function.def->returns->range, result, fmt::format("the result of {}()", function.name),
+                bound, range);
 }
 
 }  // namespace hel::interp

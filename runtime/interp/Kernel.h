@@ -22,6 +22,7 @@ struct ConfigObject : Object {
   // Every field as given (nested block_sizes flattened), in a fixed order.
   std::vector<int64_t> blockSizes;
   bool hasBlockSizes = false;
+  SourceRange blockSizesRange;  // the `block_sizes=` argument
   std::map<std::string, Value> fields;
 };
 
@@ -64,9 +65,10 @@ Value makeConfig(CallArgs& args);
 using JaxtypingDims = std::map<std::string, std::pair<int64_t, std::string>>;
 
 // Binds a call's arguments to a user function's parameters (Python's rules and
-// messages) and checks jaxtyping annotations; fills `locals`.
+// messages) and checks jaxtyping annotations; fills `locals`. Arguments that do
+// not fit a kernel's parameters are a compile error, else Python's TypeError.
 JaxtypingDims bindParameters(Interpreter& interp, const FunctionObject& function, CallArgs& args,
-                             std::unordered_map<std::string, Value>& locals);
+                             std::unordered_map<std::string, Value>& locals, bool isKernel);
 // Checks the function's result against its jaxtyping return annotation.
 void checkReturnContract(const FunctionObject& function, const Value& result, JaxtypingDims bound,
                          SourceRange range);
