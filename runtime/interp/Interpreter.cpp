@@ -310,7 +310,9 @@ Interpreter::Flow Interpreter::exec(const ast::Stmt& stmt, Frame& frame) {
       return Flow::Normal;
     }
     default:
-      throwError(kExitCompileError, stmt.range, fmt::format("'{}' is not supported here", ast::kindName(stmt.kind)));
+      // The parser makes no other statements.
+      throwDiagnostic(kExitRuntimeError, diag::InternalError, stmt.range,
+                      fmt::format("the interpreter has no rule for a {} statement", ast::kindName(stmt.kind)));
   }
 }
 
@@ -407,7 +409,8 @@ void Interpreter::assign(const ast::Expr& target, const Value& value, Frame& fra
     case ast::NodeKind::Attribute:
       throwError(kExitRuntimeError, target.range, "assigning to attributes is not supported");
     default:
-      throwError(kExitCompileError, target.range, "cannot assign to this expression");
+      // The parser rejects other targets; this is its message for them.
+      throwDiagnostic(kExitCompileError, diag::InvalidAssignTarget, target.range, "this expression");
   }
 }
 
@@ -499,9 +502,11 @@ Value Interpreter::eval(const ast::Expr& expr, Frame& frame) {
       return dict;
     }
     case NodeKind::Starred:
-      throwError(kExitCompileError, expr.range, "can't use starred expression here");
+      throwDiagnostic(kExitCompileError, diag::StarredNotAllowed, expr.range);
     default:
-      throwError(kExitCompileError, expr.range, "unsupported expression");
+      // The parser makes no other expressions.
+      throwDiagnostic(kExitRuntimeError, diag::InternalError, expr.range,
+                      fmt::format("the interpreter has no rule for a {} expression", ast::kindName(expr.kind)));
   }
 }
 
