@@ -26,7 +26,7 @@ using sema::BuiltinRule;
 class BoundArgs {
  public:
   BoundArgs(Interpreter& interp, const sema::Builtin& builtin, const Value* self, CallArgs& args)
-      : interp_(interp), builtin_(builtin), range(args.range) {
+      : range(args.range), interp_(interp), builtin_(builtin) {
     if (self) values_.push_back(*self);
     for (Value& value : args.positional) values_.push_back(value);
     size_t positional = values_.size();
