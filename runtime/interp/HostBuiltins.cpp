@@ -72,7 +72,7 @@ class BoundArgs {
   }
   // The keywords bound to `**kwargs`, as call arguments of their own.
   CallArgs restKeywords() const {
-    CallArgs out{{}, {}, {}, range};
+    CallArgs out{{}, {}, {}, range, {}};
     for (int index : binding_.varKeyword) {
       size_t keyword = index - positionalCount_;
       out.keywordNames.push_back(keywordNames_[keyword]);
@@ -245,7 +245,7 @@ std::string closeReport(Interpreter& interp, const Value& actual, const Value& e
 double benchmark(Interpreter& interp, const Value& fn, double warmupMs, double repMs, SourceRange range) {
   using Clock = std::chrono::steady_clock;
   auto once = [&] {
-    CallArgs none{{}, {}, {}, range};
+    CallArgs none{{}, {}, {}, range, {}};
     auto start = Clock::now();
     interp.call(fn, none);
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -540,7 +540,7 @@ Value HostBuiltins::evaluate(const sema::Builtin& builtin, BoundArgs& a) {
       settings.staticShapes = a.flag("static_shapes");
       settings.dotPrecision = a.get("dot_precision").isStr() ? a.get("dot_precision").asStr() : "ieee";
       settings.autotuneEffort = a.get("autotune_effort").isStr() ? a.get("autotune_effort").asStr() : "quick";
-      CallArgs none{{}, {}, {}, a.range};
+      CallArgs none{{}, {}, {}, a.range, {}};
       return makeKernelDecorator(interp_, none, a.get("fn"), settings);
     }
     case BuiltinRule::MakeConfig: {

@@ -176,7 +176,7 @@ int Interpreter::runCase(const SourceFile& file, const ast::Module& module, cons
       throwDiagnostic(kExitUsage, diag::NoSuchKernel, {}, function, file.path(), kernels.empty() ? "none" : kernels);
     }
     // The harness's own check_case, even where the script defines another.
-    CallArgs args{{*callee, caseDir}, {}, {}, {}};
+    CallArgs args{{*callee, caseDir}, {}, {}, {}, {}};
     call(builtins_->variables.at("check_case"), args);
   });
 }
@@ -346,7 +346,7 @@ void Interpreter::execFunctionDef(const ast::FunctionDef& def, Frame& frame) {
   // Decorators apply bottom-up.
   for (auto it = def.decorators.rbegin(); it != def.decorators.rend(); ++it) {
     Value decorator = eval(**it, frame);
-    CallArgs args{{function}, {}, {}, (*it)->range};
+    CallArgs args{{function}, {}, {}, (*it)->range, {}};
     function = call(decorator, args);
   }
   frame.scope->variables[def.name] = function;
