@@ -5,6 +5,7 @@
 
 #include "cli/Commands.h"
 #include "cli/Script.h"
+#include "runtime/interp/GpuRunner.h"
 #include "support/Diagnostics.h"
 
 namespace hel::cli {
@@ -22,18 +23,35 @@ void addDeviceOptions(CLI::App* command, DeviceOptions& options) {
       ->check(CLI::IsMember({"none", "quick", "full"}));
 }
 
-// Resolves --device; nullopt (after a message) when it cannot be honoured.
+// The GPU, set up once per process (it must exist before any cuda tensor).
+interp::GpuRunner* gpuRunner(std::string* whyNot) {
+  static std::string reason;
+  static std::unique_ptr<interp::GpuRunner> runner = interp::GpuRunner::create(&reason);
+  *whyNot = reason;
+  return runner.get();
+}
+
+// Resolves --device: cuda where there is a GPU, else cpu with a notice;
+// nullopt (after a one-line message) when `--device cuda` cannot be honoured.
 std::optional<ScriptOptions> scriptOptions(const DeviceOptions& options) {
   ScriptOptions out;
   out.autotune = options.autotune;
   if (options.device == "meta") {
     out.device = Device::meta();
-  } else if (options.device == "cuda") {
-    std::cerr << "hel: error: no CUDA GPU backend in this build of hel yet; use --device cpu\n";
-    return std::nullopt;
-  } else {
-    if (options.device.empty()) std::cerr << "hel: note: no GPU backend available; running kernels on the CPU (--device cpu)\n";
+  } else if (options.device == "cpu") {
     out.device = Device::cpu();
+  } else {
+    std::string whyNot;
+    out.gpu = gpuRunner(&whyNot);
+    if (out.gpu) {
+      out.device = Device::cuda();
+    } else if (options.device == "cuda") {
+      std::cerr << "hel: error: " << whyNot << "\n";
+      return std::nullopt;
+    } else {
+      std::cerr << "hel: note: " << whyNot << "; running kernels on the CPU\n";
+      out.device = Device::cpu();
+    }
   }
   return out;
 }
@@ -72,7 +90,7 @@ void addRunCommands(CLI::App& app, int* status) {
   run->callback([=] {
     std::optional<ScriptOptions> options = scriptOptions(*runOptions);
     if (!options) {
-      *status = kExitUsage;
+      *status = kExitRuntimeError;
       return;
     }
     options->kernel = *runKernel;
@@ -102,7 +120,7 @@ void addRunCommands(CLI::App& app, int* status) {
   test->callback([=] {
     std::optional<ScriptOptions> options = scriptOptions(*testOptions);
     if (!options) {
-      *status = kExitUsage;
+      *status = kExitRuntimeError;
       return;
     }
     std::vector<std::string> scripts = scriptsUnder(testPaths->empty() ? std::vector<std::string>{"puzzles"} : *testPaths);

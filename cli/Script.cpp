@@ -30,6 +30,7 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
   runOptions.quiet = options.quiet;
   runOptions.passes = options.passes;
   runOptions.onCompiled = options.onCompiled;
+  runOptions.gpu = options.gpu;
   interp::Interpreter interpreter(sources, diags, runOptions);
   // Unknown names, modules and module members are compile errors, found in
   // the whole file before any of it runs.

@@ -9,6 +9,10 @@
 #include "lower/IR.h"
 #include "runtime/Device.h"
 
+namespace hel::interp {
+class GpuRunner;
+}
+
 namespace hel::cli {
 
 struct ScriptOptions {
@@ -23,6 +27,7 @@ struct ScriptOptions {
   // K on the reference-data case (`caseDir` as given on the command line).
   std::string kernel;
   std::string caseDir;
+  interp::GpuRunner* gpu = nullptr;  // kernels run here when set
 };
 
 struct ScriptResult {

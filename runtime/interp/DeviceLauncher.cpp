@@ -5,6 +5,7 @@
 #include <set>
 
 #include "backend/cpu/Executor.h"
+#include "runtime/interp/GpuRunner.h"
 #include "lower/IRPrinter.h"
 #include "lower/LowerDeviceLoop.h"
 #include "lower/Pipeline.h"
@@ -143,7 +144,8 @@ int64_t defaultBlockSize(const ast::For& loop, bool topLevel, int dims, int64_t 
 
 struct DeviceLauncher::Compiled {
   std::unique_ptr<tir::Module> module;
-  std::unique_ptr<cpu::CompiledKernel> executable;
+  std::unique_ptr<cpu::CompiledKernel> executable;  // on the CPU
+  std::unique_ptr<GpuRunner::Compiled> gpu;         // or on the GPU
   // Each pointer parameter's tensor, as its ordinal among the tensors the
   // loop's names reach (TensorAliases), which the cache key fixes.
   std::vector<size_t> tensorArgs;
@@ -228,7 +230,19 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
       throw ScriptError{kExitCompileError, error.diagnostic};
     }
     if (interp.options().onCompiled) interp.options().onCompiled(*compiled->module);
-    compiled->executable = std::make_unique<cpu::CompiledKernel>(*compiled->module->kernels[0]);
+    const tir::Kernel& kernelIR = *compiled->module->kernels[0];
+    if (GpuRunner* gpu = interp.options().gpu; gpu && !interp.options().device.isMeta()) {
+      try {
+        compiled->gpu = gpu->compile(kernelIR);
+      } catch (const nvptx::Unsupported& unsupported) {
+        throw ScriptError{kExitCompileError,
+                          DiagnosticEngine::make(diag::BackendUnsupported, unsupported.location, unsupported.message)};
+      } catch (const RuntimeError& error) {
+        throw ScriptError{kExitRuntimeError, DiagnosticEngine::make(diag::ScriptFailed, loop.range, error.what())};
+      }
+    } else {
+      compiled->executable = std::make_unique<cpu::CompiledKernel>(kernelIR);
+    }
     ++compilations;
     found = cache_.emplace(key, std::move(compiled)).first;
   }
@@ -240,6 +254,15 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
     const Tensor& tensor = aliases.tensors[ordinal];
     int64_t elements = static_cast<int64_t>(tensor.storage()->bytes() / itemSize(tensor.dtype())) - tensor.storageOffset();
     args.push_back(cpu::Argument::pointer(tensor.data(), elements, tensor.dtype()));
+  }
+  if (compiled.gpu) {
+    try {
+      interp.options().gpu->run(*compiled.gpu, *compiled.module->kernels[0], args);
+    } catch (const RuntimeError& error) {
+      throw ScriptError{kExitRuntimeError, DiagnosticEngine::make(diag::GpuKernelFailed, loop.range,
+                                                                  kernel.function->name, error.what())};
+    }
+    return;
   }
   std::vector<Diagnostic> faults;
   DiagnosticEngine capture([&](const Diagnostic& d) { faults.push_back(d); });

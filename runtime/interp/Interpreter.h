@@ -98,6 +98,7 @@ struct NativeObject : Object {
 };
 
 class DeviceLauncher;
+class GpuRunner;
 
 struct RunOptions {
   Device device = Device::cpu();  // where `device="cuda"` tensors live
@@ -107,6 +108,8 @@ struct RunOptions {
   // that sees each newly compiled loop.
   std::optional<std::vector<std::string>> passes;
   std::function<void(const tir::Module&)> onCompiled;
+  // Kernels run on this GPU when set, else on the CPU backend.
+  GpuRunner* gpu = nullptr;
 };
 
 class Interpreter {

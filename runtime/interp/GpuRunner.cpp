@@ -1,0 +1,81 @@
+#include "runtime/interp/GpuRunner.h"
+
+#include <fmt/format.h>
+
+#include "runtime/Errors.h"
+
+namespace hel::interp {
+
+std::unique_ptr<GpuRunner> GpuRunner::create(std::string* whyNot) {
+  cuda::CudaDevice* device = cuda::CudaDevice::get(whyNot);
+  if (!device) return nullptr;
+  cuda::CudaDevice::installStorageAllocator();
+  return std::unique_ptr<GpuRunner>(new GpuRunner(*device));
+}
+
+GpuRunner::GpuRunner(cuda::CudaDevice& device) : device_(device) {
+  // PTX for the GPU at hand; sm_90 code runs on newer chips too.
+  std::string arch = device.properties().arch();
+  target_.arch = arch >= "sm_90" ? "sm_90" : "sm_80";
+}
+
+std::unique_ptr<GpuRunner::Compiled> GpuRunner::compile(const tir::Kernel& kernel) {
+  auto compiled = std::make_unique<Compiled>();
+  compiled->ptx = nvptx::emitPTX(kernel, target_);
+  compiled->kernel = &device_.kernel(compiled->ptx.text, compiled->ptx.entry);
+  return compiled;
+}
+
+void GpuRunner::run(const Compiled& compiled, const tir::Kernel& kernel, const std::vector<cpu::Argument>& args) {
+  // Each parameter's value, as cuLaunchKernel reads it through a pointer.
+  union Slot {
+    cuda::CUdeviceptr pointer;
+    int8_t i8;
+    int16_t i16;
+    int32_t i32;
+    int64_t i64;
+    float f32;
+    double f64;
+  };
+  std::vector<Slot> values(args.size());
+  std::vector<void*> params;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const cpu::Argument& arg = args[i];
+    Slot& slot = values[i];
+    if (arg.kind == cpu::Argument::Kind::Pointer) {
+      if (!device_.isManaged(arg.data))
+        fail("kernel argument '{}' is not in GPU memory, but the kernel runs on the GPU: make it with "
+             "device=\"cuda\" or move it with .cuda()",
+             kernel.param(i)->nameHint());
+      slot.pointer = reinterpret_cast<cuda::CUdeviceptr>(arg.data);
+    } else {
+      switch (arg.dtype) {
+        case DType::Bool:
+        case DType::UInt8:
+        case DType::Int8: slot.i8 = static_cast<int8_t>(arg.intValue); break;
+        case DType::Int16: slot.i16 = static_cast<int16_t>(arg.intValue); break;
+        case DType::Int32: slot.i32 = static_cast<int32_t>(arg.intValue); break;
+        case DType::Int64: slot.i64 = arg.intValue; break;
+        case DType::Float64: slot.f64 = arg.floatValue; break;
+        default: slot.f32 = static_cast<float>(arg.floatValue); break;
+      }
+    }
+    params.push_back(&slot);
+  }
+  unsigned grid[3] = {1, 1, 1};
+  for (size_t axis = 0; axis < kernel.launch.grid.size() && axis < 3; ++axis) {
+    const tir::GridAxis& g = kernel.launch.grid[axis];
+    int64_t extent = g.extentParam >= 0 ? args[static_cast<size_t>(g.extentParam)].intValue : g.extent;
+    int64_t programs = (extent + g.blockSize - 1) / g.blockSize;
+    if (programs > (axis == 0 ? 0x7fffffffLL : 65535LL))
+      fail("kernel '{}' needs {} programs along grid axis {}, more than a GPU launch allows", kernel.name, programs,
+           axis);
+    grid[axis] = static_cast<unsigned>(programs);
+  }
+  device_.launch(*compiled.kernel, {grid[0], grid[1], grid[2]},
+                 {static_cast<unsigned>(compiled.ptx.threads), 1, 1},
+                 static_cast<unsigned>(compiled.ptx.sharedBytes), params.data());
+  device_.synchronize();
+}
+
+}  // namespace hel::interp

@@ -1,0 +1,46 @@
+// Runs tile IR kernels on a CUDA GPU: PTX from backend/nvptx, loaded and
+// launched through runtime/cuda. Tensors of `device="cuda"` live in managed
+// memory (CudaDevice::installStorageAllocator), so kernels read and write them
+// in place and the host sees the results after the launch returns.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend/cpu/Executor.h"
+#include "backend/nvptx/Codegen.h"
+#include "lower/IR.h"
+#include "runtime/Tensor.h"
+#include "runtime/cuda/CudaDevice.h"
+
+namespace hel::interp {
+
+class GpuRunner {
+ public:
+  // The GPU to run on, or null with a one-line reason (no driver, no GPU).
+  static std::unique_ptr<GpuRunner> create(std::string* whyNot);
+
+  struct Compiled {
+    nvptx::Ptx ptx;
+    cuda::Kernel* kernel = nullptr;
+  };
+  // Throws nvptx::Unsupported for an op the GPU backend lacks, and
+  // cuda::CudaError when the driver rejects the PTX.
+  std::unique_ptr<Compiled> compile(const tir::Kernel& kernel);
+  // Launches over the kernel's grid with `args` for its parameters (the same
+  // description the CPU backend takes) and waits. Throws RuntimeError naming
+  // the parameter when a tensor is not on the GPU, and cuda::CudaError when the
+  // kernel faults.
+  void run(const Compiled& compiled, const tir::Kernel& kernel, const std::vector<cpu::Argument>& args);
+
+  cuda::CudaDevice& device() { return device_; }
+  const nvptx::Target& target() const { return target_; }
+
+ private:
+  explicit GpuRunner(cuda::CudaDevice& device);
+  cuda::CudaDevice& device_;
+  nvptx::Target target_;
+};
+
+}  // namespace hel::interp
