@@ -80,6 +80,7 @@ void addRunCommands(CLI::App& app, int* status) {
   auto runFile = std::make_shared<std::string>();
   auto runKernel = std::make_shared<std::string>();
   auto runCase = std::make_shared<std::string>();
+  auto runConfig = std::make_shared<std::string>();
   CLI::App* run = app.add_subcommand("run", "Run a .hel script");
   run->add_option("FILE", *runFile, "The script")->required();
   addDeviceOptions(run, *runOptions);
@@ -87,6 +88,9 @@ void addRunCommands(CLI::App& app, int* status) {
   CLI::Option* data = run->add_option("--data", *runCase, "A reference-data case folder (case.toml and .npy files)");
   kernel->needs(data);
   data->needs(kernel);
+  run->add_option("--config", *runConfig,
+                  "Replace the config of every kernel (of --kernel's only) with helion.Config(CONFIG), "
+                  "e.g. 'block_sizes=[64],num_warps=2'");
   run->callback([=] {
     std::optional<ScriptOptions> options = scriptOptions(*runOptions);
     if (!options) {
@@ -95,6 +99,7 @@ void addRunCommands(CLI::App& app, int* status) {
     }
     options->kernel = *runKernel;
     options->caseDir = *runCase;
+    options->config = *runConfig;
     *status = runScript(*runFile, *options).status;
   });
 

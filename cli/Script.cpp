@@ -31,6 +31,8 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
   runOptions.passes = options.passes;
   runOptions.onCompiled = options.onCompiled;
   runOptions.gpu = options.gpu;
+  runOptions.configOverride = options.config;
+  runOptions.configKernel = options.kernel;
   interp::Interpreter interpreter(sources, diags, runOptions);
   // Unknown names, modules and module members are compile errors, found in
   // the whole file before any of it runs.

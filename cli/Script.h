@@ -28,6 +28,7 @@ struct ScriptOptions {
   std::string kernel;
   std::string caseDir;
   interp::GpuRunner* gpu = nullptr;  // kernels run here when set
+  std::string config;                // --config: replaces the kernels' configs
 };
 
 struct ScriptResult {

@@ -77,6 +77,23 @@ void Interpreter::traceCall(ScriptError& error, const std::string& function, Sou
   error.diagnostic.notes.push_back(DiagnosticEngine::make(diag::CalledFromHere, call, function));
 }
 
+const ConfigObject* Interpreter::configOverride(const std::string& kernel) {
+  if (options_.configOverride.empty() || (!options_.configKernel.empty() && options_.configKernel != kernel))
+    return nullptr;
+  if (overrideConfig_.isNone()) {
+    // Evaluated as the script would: `helion.Config(<the option's text>)`.
+    const SourceFile& file =
+        sources_.add("<--config>", "import helion\nconfig = helion.Config(" + options_.configOverride + ")\n");
+    overrideModule_ = parseModule(file, diags_);
+    if (!overrideModule_) throwError(kExitUsage, {}, "--config is not a list of Config fields");
+    auto scope = std::make_shared<Scope>(builtins_);
+    Frame frame{scope, {}, nullptr};
+    execBlock(overrideModule_->body, frame);
+    overrideConfig_ = scope->variables.at("config");
+  }
+  return overrideConfig_.as<ConfigObject>();
+}
+
 Value Interpreter::module(const std::string& name) {
   auto it = modules_.find(name);
   return it == modules_.end() ? Value() : it->second;

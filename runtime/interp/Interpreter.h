@@ -110,6 +110,10 @@ struct RunOptions {
   std::function<void(const tir::Module&)> onCompiled;
   // Kernels run on this GPU when set, else on the CPU backend.
   GpuRunner* gpu = nullptr;
+  // `--config 'block_sizes=[16],num_warps=2'`: the arguments of a helion.Config
+  // that replaces the config of every kernel (of `configKernel` only, if set).
+  std::string configOverride;
+  std::string configKernel;
 };
 
 class Interpreter {
@@ -127,6 +131,8 @@ class Interpreter {
               const std::string& caseDir);
   // The builtins and modules a script can use, for name resolution.
   sema::KnownNames knownNames() const;
+  // The config that RunOptions::configOverride gives `kernel`, or null.
+  const struct ConfigObject* configOverride(const std::string& kernel);
 
   Value call(const Value& callee, CallArgs& args);
   // Python's str() and repr().
@@ -195,6 +201,8 @@ class Interpreter {
   std::shared_ptr<Scope> globals_;
   std::unordered_map<std::string, Value> modules_;
   std::unique_ptr<ast::Module> stdlibModule_;
+  std::unique_ptr<ast::Module> overrideModule_;
+  Value overrideConfig_;
   const SourceFile* stdlibFile_ = nullptr;
   const SourceFile* scriptFile_ = nullptr;
   std::unique_ptr<class HostBuiltins> hostBuiltins_;

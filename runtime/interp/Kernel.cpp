@@ -193,7 +193,8 @@ Value makeKernelDecorator(Interpreter& interp, CallArgs& args, const Value& func
 }
 
 Value callKernel(Interpreter& interp, KernelObject& kernel, CallArgs& args) {
-  KernelCall call{&kernel, kernel.settings.config.get(), args.range};
+  const ConfigObject* config = interp.configOverride(kernel.function->name);
+  KernelCall call{&kernel, config ? config : kernel.settings.config.get(), args.range};
   Value result = interp.callFunction(*kernel.function, args, &call);
   // Only a run reaches every device loop, so only then are the tile dims counted.
   if (call.config && call.config->hasBlockSizes &&

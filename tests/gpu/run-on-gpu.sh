@@ -12,10 +12,11 @@ summary="$out/summary.txt"
 step() {
   local name=$1
   shift
-  local start=$(date +%s.%N)
+  local start=$(date +%s%N)
   "$@" > "$out/$name.log" 2>&1
   local status=$?
-  printf '%-28s exit %3d  %6.2fs\n' "$name" "$status" "$(echo "$(date +%s.%N) - $start" | bc)" | tee -a "$summary"
+  local ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  printf '%-28s exit %3d  %6d ms\n' "$name" "$status" "$ms" | tee -a "$summary"
 }
 step version "$hel" --version
 step devices "$hel" devices
