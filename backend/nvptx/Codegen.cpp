@@ -476,6 +476,10 @@ llvm::Value* KernelCodegen::exp(llvm::Value* x) {
   llvm::Value* hi = b_.CreateFMul(x, log2e);
   llvm::Value* lo = b_.CreateIntrinsic(llvm::Intrinsic::fma, {f32}, {x, log2e, b_.CreateFNeg(hi)});
   lo = b_.CreateIntrinsic(llvm::Intrinsic::fma, {f32}, {x, log2eLow, lo});
+  // For x = ±inf (or NaN) the split is NaN; 2^hi alone is then exact.
+  llvm::Value* finite = b_.CreateFCmpOLT(b_.CreateIntrinsic(llvm::Intrinsic::fabs, {f32}, {hi}),
+                                         llvm::ConstantFP::getInfinity(f32));
+  lo = b_.CreateSelect(finite, lo, llvm::ConstantFP::get(f32, 0.0));
   llvm::Value* correction =
       b_.CreateIntrinsic(llvm::Intrinsic::fma, {f32}, {lo, llvm::ConstantFP::get(f32, 0.693147180559945309), llvm::ConstantFP::get(f32, 1.0)});
   return b_.CreateFMul(approxExp2(hi), correction);
