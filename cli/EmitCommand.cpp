@@ -5,6 +5,7 @@
 #include "cli/Input.h"
 #include "cli/Script.h"
 #include "backend/nvptx/Codegen.h"
+#include "backend/nvptx/PtxCache.h"
 #include "lower/IRParser.h"
 #include "lower/IRPrinter.h"
 #include "lower/Pipeline.h"
@@ -20,6 +21,7 @@ struct EmitOptions {
   bool llvm = false;
   bool ptx = false;
   std::string arch = "sm_90";
+  bool noCache = false;
   std::string file;
   std::string output;
   std::string kernel;                       // only this kernel's loops
@@ -45,7 +47,7 @@ std::optional<std::vector<std::string>> passList(const EmitOptions& options) {
 std::string stageText(const EmitOptions& options, const tir::Kernel& kernel) {
   nvptx::Target target{options.arch};
   if (options.llvm) return nvptx::emitLLVM(kernel, target);
-  if (options.ptx) return nvptx::emitPTX(kernel, target).text;
+  if (options.ptx) return (options.noCache ? nvptx::emitPTX(kernel, target) : nvptx::PtxCache().compile(kernel, target)).text;
   return tir::print(kernel);
 }
 
@@ -140,6 +142,7 @@ void addEmitCommand(CLI::App& app, int* status) {
   emit->add_option("FILE", options->file, "A .hel source file")->required();
   emit->add_option("-o,--output", options->output, "Write to this file instead of stdout");
   emit->add_option("--kernel", options->kernel, "Only the device loops of this kernel");
+  emit->add_flag("--no-cache", options->noCache, "Compile PTX again instead of reading $HEL_CACHE_DIR (~/.cache/hel)");
   emit->add_option("--arch", options->arch, "GPU architecture for --llvm and --ptx")
       ->check(CLI::IsMember({"sm_80", "sm_86", "sm_89", "sm_90"}));
   emit->add_option_function<std::string>(

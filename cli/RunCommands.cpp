@@ -12,6 +12,7 @@ namespace hel::cli {
 namespace {
 
 struct DeviceOptions {
+  bool noCache = false;
   std::string device;  // empty: cuda where there is a GPU, else cpu
   std::string autotune = "none";
 };
@@ -19,6 +20,7 @@ struct DeviceOptions {
 void addDeviceOptions(CLI::App* command, DeviceOptions& options) {
   command->add_option("--device", options.device, "Where tensors created on \"cuda\" live and kernels run")
       ->check(CLI::IsMember({"cuda", "cpu", "meta"}));
+  command->add_flag("--no-cache", options.noCache, "Compile kernels again instead of reading $HEL_CACHE_DIR (~/.cache/hel)");
   command->add_option("--autotune", options.autotune, "Tuning of kernels without a config")
       ->check(CLI::IsMember({"none", "quick", "full"}));
 }
@@ -44,6 +46,7 @@ std::optional<ScriptOptions> scriptOptions(const DeviceOptions& options) {
     std::string whyNot;
     out.gpu = gpuRunner(&whyNot);
     if (out.gpu) {
+      out.gpu->setUseCache(!options.noCache);
       out.device = Device::cuda();
     } else if (options.device == "cuda") {
       std::cerr << "hel: error: " << whyNot << "\n";

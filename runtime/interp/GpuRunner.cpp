@@ -21,7 +21,7 @@ GpuRunner::GpuRunner(cuda::CudaDevice& device) : device_(device) {
 
 std::unique_ptr<GpuRunner::Compiled> GpuRunner::compile(const tir::Kernel& kernel) {
   auto compiled = std::make_unique<Compiled>();
-  compiled->ptx = nvptx::emitPTX(kernel, target_);
+  compiled->ptx = useCache_ ? cache_.compile(kernel, target_) : nvptx::emitPTX(kernel, target_);
   compiled->kernel = &device_.kernel(compiled->ptx.text, compiled->ptx.entry);
   return compiled;
 }

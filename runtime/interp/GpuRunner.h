@@ -10,6 +10,7 @@
 
 #include "backend/cpu/Executor.h"
 #include "backend/nvptx/Codegen.h"
+#include "backend/nvptx/PtxCache.h"
 #include "lower/IR.h"
 #include "runtime/Tensor.h"
 #include "runtime/cuda/CudaDevice.h"
@@ -34,6 +35,9 @@ class GpuRunner {
   // kernel faults.
   void run(const Compiled& compiled, const tir::Kernel& kernel, const std::vector<cpu::Argument>& args);
 
+  // Whether compile() reads and writes the on-disk PTX cache (`--no-cache`).
+  void setUseCache(bool useCache) { useCache_ = useCache; }
+
   cuda::CudaDevice& device() { return device_; }
   const nvptx::Target& target() const { return target_; }
 
@@ -41,6 +45,8 @@ class GpuRunner {
   explicit GpuRunner(cuda::CudaDevice& device);
   cuda::CudaDevice& device_;
   nvptx::Target target_;
+  nvptx::PtxCache cache_;
+  bool useCache_ = true;
 };
 
 }  // namespace hel::interp

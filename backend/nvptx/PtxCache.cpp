@@ -1,0 +1,98 @@
+#include "backend/nvptx/PtxCache.h"
+
+#include <fmt/format.h>
+#include <llvm/Config/llvm-config.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "lower/IRPrinter.h"
+
+namespace hel::nvptx {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Bumped whenever code generation changes what it emits for the same IR.
+constexpr const char* kCodegenVersion = "hel-nvptx-1";
+
+uint64_t fnv1a(const std::string& text) {
+  uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  return hash;
+}
+
+}  // namespace
+
+PtxCache::PtxCache(std::string dir) : dir_(std::move(dir)) {
+  if (!dir_.empty()) return;
+  if (const char* fromEnv = std::getenv("HEL_CACHE_DIR"); fromEnv && *fromEnv) dir_ = fromEnv;
+  else if (const char* home = std::getenv("HOME"); home && *home) dir_ = std::string(home) + "/.cache/hel";
+}
+
+std::string PtxCache::keyOf(const tir::Kernel& kernel, const Target& target) {
+  return fmt::format("{} llvm-{} {}\n{}", kCodegenVersion, LLVM_VERSION_STRING, target.arch, tir::print(kernel));
+}
+
+std::string PtxCache::pathOf(const std::string& key) const {
+  return fmt::format("{}/ptx/{:016x}.ptx", dir_, fnv1a(key));
+}
+
+std::optional<Ptx> PtxCache::load(const std::string& key) const {
+  if (dir_.empty()) return std::nullopt;
+  std::ifstream in(pathOf(key), std::ios::binary);
+  if (!in) return std::nullopt;
+  // Header: the launch facts, then the whole key (so a hash collision misses).
+  std::string header;
+  std::getline(in, header);
+  Ptx ptx;
+  unsigned long long threads = 0, shared = 0, keyBytes = 0;
+  char entry[256] = {};
+  if (std::sscanf(header.c_str(), "// hel ptx cache: threads=%llu shared=%llu key=%llu entry=%255s", &threads, &shared,
+                  &keyBytes, entry) != 4)
+    return std::nullopt;
+  std::string storedKey(keyBytes, '\0');
+  in.read(storedKey.data(), static_cast<std::streamsize>(keyBytes));
+  if (!in || storedKey != key) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  ptx.text = text.str();
+  ptx.threads = static_cast<int64_t>(threads);
+  ptx.sharedBytes = static_cast<int64_t>(shared);
+  ptx.entry = entry;
+  return ptx;
+}
+
+void PtxCache::store(const std::string& key, const Ptx& ptx) const {
+  if (dir_.empty()) return;
+  std::error_code error;
+  fs::create_directories(dir_ + "/ptx", error);
+  if (error) return;
+  std::string path = pathOf(key);
+  std::string temporary = fmt::format("{}.{}.tmp", path, getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    out << fmt::format("// hel ptx cache: threads={} shared={} key={} entry={}\n", ptx.threads, ptx.sharedBytes,
+                       key.size(), ptx.entry)
+        << key << ptx.text;
+    if (!out) {
+      fs::remove(temporary, error);
+      return;
+    }
+  }
+  fs::rename(temporary, path, error);
+  if (error) fs::remove(temporary, error);
+}
+
+Ptx PtxCache::compile(const tir::Kernel& kernel, const Target& target) const {
+  std::string key = keyOf(kernel, target);
+  if (std::optional<Ptx> cached = load(key)) return *cached;
+  Ptx ptx = emitPTX(kernel, target);
+  store(key, ptx);
+  return ptx;
+}
+
+}  // namespace hel::nvptx
