@@ -749,43 +749,4 @@ Value HostBuiltins::tensorAttribute(const Value& value, const std::string& name,
   throwError(kExitRuntimeError, range, fmt::format("'Tensor' object has no attribute '{}'", name));
 }
 
-std::string formatTensor(const Tensor& tensor) {
-  std::string suffix;
-  if (tensor.device().isCuda()) suffix += ", device='" + tensor.device().str() + "'";
-  if (tensor.isMeta())
-    return fmt::format("tensor(..., device='meta', size=({}), dtype={})", fmt::join(tensor.shape(), ", "),
-                       dtypeName(tensor.dtype()));
-  if (tensor.dtype() != DType::Float32 && tensor.dtype() != DType::Int64 && tensor.dtype() != DType::Bool)
-    suffix += ", dtype=" + std::string(dtypeName(tensor.dtype()));
-  std::vector<Scalar> values = tensor.toScalars();
-  bool floating = isFloating(tensor.dtype());
-  auto element = [&](const Scalar& s) -> std::string {
-    if (s.isBool()) return s.toBool() ? "True" : "False";
-    if (!floating) return std::to_string(s.toInt());
-    double v = s.toDouble();
-    if (std::isnan(v)) return "nan";
-    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-    return fmt::format("{:.4f}", v);
-  };
-  // PyTorch prints at most 1000 elements, else 3 from each end of every dim.
-  bool summarize = tensor.numel() > 1000;
-  std::function<std::string(int64_t, int64_t, int)> nest = [&](int64_t dim, int64_t offset, int indent) {
-    if (tensor.dim() == 0) return element(values[0]);
-    int64_t size = tensor.size(dim);
-    int64_t inner = 1;
-    for (int64_t d = dim + 1; d < tensor.dim(); ++d) inner *= tensor.size(d);
-    std::string out = "[";
-    for (int64_t i = 0; i < size; ++i) {
-      if (summarize && size > 6 && i == 3) {
-        out += dim + 1 == tensor.dim() ? "..., " : "...,\n" + std::string(indent + 1, ' ');
-        i = size - 3;
-      }
-      out += dim + 1 == tensor.dim() ? element(values[offset + i]) : nest(dim + 1, offset + i * inner, indent + 1);
-      if (i + 1 < size) out += dim + 1 == tensor.dim() ? ", " : ",\n" + std::string(indent + 1, ' ');
-    }
-    return out + "]";
-  };
-  return "tensor(" + nest(0, 0, 7) + suffix + ")";
-}
-
 }  // namespace hel::interp

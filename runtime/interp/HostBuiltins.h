@@ -24,7 +24,4 @@ class HostBuiltins {
   Interpreter& interp_;
 };
 
-// PyTorch's printing of a tensor: `tensor([1.0000, 2.0000], device='cuda:0')`.
-std::string formatTensor(const Tensor& tensor);
-
 }  // namespace hel::interp

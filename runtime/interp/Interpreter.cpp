@@ -21,16 +21,6 @@ void throwError(ExitStatus status, SourceRange range, std::string message) {
 
 namespace {
 
-// Runs `body`, turning a tensor library error into a run-time error at `range`.
-template <typename Body>
-auto guarded(SourceRange range, Body&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const RuntimeError& error) {
-    throwError(kExitRuntimeError, range, error.what());
-  }
-}
-
 bool isDeviceLoopIter(const Value& callee) {
   auto* builtin = callee.as<BuiltinObject>();
   return builtin && (builtin->builtin->rule == sema::BuiltinRule::Tile ||

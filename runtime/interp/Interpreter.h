@@ -12,6 +12,7 @@
 
 #include "lower/IR.h"
 #include "parser/Ast.h"
+#include "runtime/Errors.h"
 #include "runtime/interp/Value.h"
 #include "sema/Builtins.h"
 #include "sema/Resolve.h"
@@ -27,6 +28,16 @@ struct ScriptError {
 };
 
 [[noreturn]] void throwError(ExitStatus status, SourceRange range, std::string message);
+
+// Runs `body`, turning a tensor library error into a run-time error at `range`.
+template <typename Body>
+auto guarded(SourceRange range, Body&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const RuntimeError& error) {
+    throwError(kExitRuntimeError, range, error.what());
+  }
+}
 
 // Stops the script with a message of support/Diagnostics.def.
 template <typename... Args>

@@ -5,20 +5,10 @@
 
 #include "runtime/Errors.h"
 #include "runtime/TensorOps.h"
-#include "runtime/interp/HostBuiltins.h"
 #include "runtime/interp/Interpreter.h"
 
 namespace hel::interp {
 namespace {
-
-template <typename Body>
-auto guarded(SourceRange range, Body&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const RuntimeError& error) {
-    throwError(kExitRuntimeError, range, error.what());
-  }
-}
 
 std::optional<BinaryOp> tensorBinaryOp(ast::BinOpKind op) {
   switch (op) {
@@ -421,32 +411,7 @@ std::string Interpreter::str(const Value& value) {
   return repr(value);
 }
 
-std::string Interpreter::repr(const Value& value) {
-  if (value.isNone()) return "None";
-  if (value.isBool()) return value.asBool() ? "True" : "False";
-  if (value.isInt()) return std::to_string(value.asInt());
-  if (value.isFloat()) return formatPythonFloat(value.asFloat());
-  if (value.isStr()) return "'" + value.asStr() + "'";
-  if (value.isEllipsis()) return "Ellipsis";
-  if (value.isDType()) return std::string(dtypeName(value.asDType()));
-  if (value.isDevice()) return "device(type='" + value.asDevice().str() + "')";
-  if (value.isTensor()) return formatTensor(value.asTensor());
-  auto joined = [&](const std::vector<Value>& items) {
-    std::string out;
-    for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + repr(items[i]);
-    return out;
-  };
-  if (auto* tuple = value.as<TupleObject>())
-    return tuple->items.size() == 1 ? "(" + repr(tuple->items[0]) + ",)" : "(" + joined(tuple->items) + ")";
-  if (auto* list = value.as<ListObject>()) return "[" + joined(list->items) + "]";
-  if (auto* dict = value.as<DictObject>()) {
-    std::string out;
-    for (size_t i = 0; i < dict->entries.size(); ++i)
-      out += (i ? ", " : "") + repr(dict->entries[i].first) + ": " + repr(dict->entries[i].second);
-    return "{" + out + "}";
-  }
-  return value.asObject()->repr();
-}
+std::string Interpreter::repr(const Value& value) { return interp::repr(value); }
 
 std::string Interpreter::format(const Value& value, const std::string& spec, SourceRange range) {
   if (spec.empty()) return str(value);

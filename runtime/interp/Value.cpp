@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <functional>
+
 namespace hel::interp {
 
 Scalar Value::toScalar() const {
@@ -25,21 +28,47 @@ std::string typeName(const Value& value) {
 
 std::string Object::repr() const { return "<" + typeName() + " object>"; }
 
-namespace {
-// repr() of the items, for containers; scalars and strings only (tensors and
-// objects go through the interpreter's repr, which knows their formatting).
-std::string itemRepr(const Value& value);
-
-std::string joinRepr(const std::vector<Value>& items) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ", ";
-    out += itemRepr(items[i]);
-  }
-  return out;
+std::string formatTensor(const Tensor& tensor) {
+  std::string suffix;
+  if (tensor.device().isCuda()) suffix += ", device='" + tensor.device().str() + "'";
+  if (tensor.isMeta())
+    return fmt::format("tensor(..., device='meta', size=({}), dtype={})", fmt::join(tensor.shape(), ", "),
+                       dtypeName(tensor.dtype()));
+  if (tensor.dtype() != DType::Float32 && tensor.dtype() != DType::Int64 && tensor.dtype() != DType::Bool)
+    suffix += ", dtype=" + std::string(dtypeName(tensor.dtype()));
+  std::vector<Scalar> values = tensor.toScalars();
+  bool floating = isFloating(tensor.dtype());
+  auto element = [&](const Scalar& s) -> std::string {
+    if (s.isBool()) return s.toBool() ? "True" : "False";
+    if (!floating) return std::to_string(s.toInt());
+    double v = s.toDouble();
+    if (std::isnan(v)) return "nan";
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    return fmt::format("{:.4f}", v);
+  };
+  // PyTorch prints at most 1000 elements, else 3 from each end of every dim.
+  bool summarize = tensor.numel() > 1000;
+  std::function<std::string(int64_t, int64_t, int)> nest = [&](int64_t dim, int64_t offset, int indent) {
+    if (tensor.dim() == 0) return element(values[0]);
+    int64_t size = tensor.size(dim);
+    int64_t inner = 1;
+    for (int64_t d = dim + 1; d < tensor.dim(); ++d) inner *= tensor.size(d);
+    std::string out = "[";
+    for (int64_t i = 0; i < size; ++i) {
+      if (summarize && size > 6 && i == 3) {
+        out += dim + 1 == tensor.dim() ? "..., " : "...,\n" + std::string(indent + 1, ' ');
+        i = size - 3;
+      }
+      out += dim + 1 == tensor.dim() ? element(values[offset + i]) : nest(dim + 1, offset + i * inner, indent + 1);
+      if (i + 1 < size) out += dim + 1 == tensor.dim() ? ", " : ",\n" + std::string(indent + 1, ' ');
+    }
+    return out + "]";
+  };
+  return "tensor(" + nest(0, 0, 7) + suffix + ")";
 }
 
-std::string itemRepr(const Value& value) {
+
+std::string repr(const Value& value) {
   if (value.isNone()) return "None";
   if (value.isBool()) return value.asBool() ? "True" : "False";
   if (value.isInt()) return std::to_string(value.asInt());
@@ -48,13 +77,20 @@ std::string itemRepr(const Value& value) {
   if (value.isEllipsis()) return "Ellipsis";
   if (value.isDType()) return std::string(dtypeName(value.asDType()));
   if (value.isDevice()) return "device(type='" + value.asDevice().str() + "')";
-  if (value.isTensor()) return "tensor(...)";
+  if (value.isTensor()) return formatTensor(value.asTensor());
   return value.asObject()->repr();
+}
+
+namespace {
+std::string joinRepr(const std::vector<Value>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + repr(items[i]);
+  return out;
 }
 }  // namespace
 
 std::string TupleObject::repr() const {
-  return items.size() == 1 ? "(" + itemRepr(items[0]) + ",)" : "(" + joinRepr(items) + ")";
+  return items.size() == 1 ? "(" + interp::repr(items[0]) + ",)" : "(" + joinRepr(items) + ")";
 }
 
 std::string ListObject::repr() const { return "[" + joinRepr(items) + "]"; }
@@ -63,7 +99,7 @@ std::string DictObject::repr() const {
   std::string out = "{";
   for (size_t i = 0; i < entries.size(); ++i) {
     if (i) out += ", ";
-    out += itemRepr(entries[i].first) + ": " + itemRepr(entries[i].second);
+    out += interp::repr(entries[i].first) + ": " + interp::repr(entries[i].second);
   }
   return out + "}";
 }
@@ -92,7 +128,7 @@ void DictObject::set(const Value& key, Value value) {
 }
 
 std::string SliceObject::repr() const {
-  return "slice(" + itemRepr(start) + ", " + itemRepr(stop) + ", " + itemRepr(step) + ")";
+  return "slice(" + interp::repr(start) + ", " + interp::repr(stop) + ", " + interp::repr(step) + ")";
 }
 
 std::string RangeObject::repr() const {

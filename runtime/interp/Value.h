@@ -88,6 +88,10 @@ class Value {
 
 // Python's type name of a value: "int", "Tensor", "function", ...
 std::string typeName(const Value& value);
+// Python's repr() of a value (str() differs only for strings).
+std::string repr(const Value& value);
+// PyTorch's printing of a tensor: `tensor([1.0000, 2.0000], device='cuda:0')`.
+std::string formatTensor(const Tensor& tensor);
 
 class Interpreter;
 
