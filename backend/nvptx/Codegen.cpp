@@ -245,7 +245,14 @@ llvm::Value* KernelCodegen::countedLoop(int64_t count, llvm::Value* init,
   llvm::BasicBlock* latch = b_.GetInsertBlock();
   iv->addIncoming(ivNext, latch);
   carried->addIncoming(next, latch);
-  b_.CreateCondBr(b_.CreateICmpSLT(ivNext, b_.getInt32(static_cast<uint32_t>(count))), header, exit);
+  llvm::BranchInst* backedge =
+      b_.CreateCondBr(b_.CreateICmpSLT(ivNext, b_.getInt32(static_cast<uint32_t>(count))), header, exit);
+  // These loops run once per slot; unrolling them multiplies the code by the
+  // slot count and costs more compile time than it saves at run time.
+  llvm::MDNode* disable = llvm::MDNode::get(context_, {llvm::MDString::get(context_, "llvm.loop.unroll.disable")});
+  llvm::MDNode* loopId = llvm::MDNode::getDistinct(context_, {nullptr, disable});
+  loopId->replaceOperandWith(0, loopId);
+  backedge->setMetadata(llvm::LLVMContext::MD_loop, loopId);
   b_.SetInsertPoint(exit);
   llvm::PHINode* result = b_.CreatePHI(init->getType(), 1);
   result->addIncoming(next, latch);

@@ -133,8 +133,20 @@ void describe(const Value& value, std::string& key, TensorAliases& aliases) {
   }
 }
 
+bool hasNestedLoop(const ast::StmtList& body) {
+  for (const ast::StmtPtr& stmt : body) {
+    if (stmt->kind == ast::NodeKind::For) return true;
+    if (auto* branch = ast::dynCast<ast::If>(stmt.get()); branch && (hasNestedLoop(branch->body) || hasNestedLoop(branch->orelse)))
+      return true;
+  }
+  return false;
+}
+
+// The heuristic default config (no config given, --autotune none): a 1-D loop
+// of elementwise work takes large blocks; loops around inner loops take small
+// ones, since their tiles meet the inner loop's in 2-D tiles.
 int64_t defaultBlockSize(const ast::For& loop, bool topLevel, int dims, int64_t extent) {
-  int64_t cap = topLevel ? (dims == 1 ? 1024 : (dims == 2 ? 32 : 16)) : 64;
+  int64_t cap = !topLevel ? 64 : dims == 1 ? (hasNestedLoop(loop.body) ? 32 : 1024) : (dims == 2 ? 32 : 16);
   int64_t size = 1;
   while (size < extent && size < cap) size *= 2;
   return size;
