@@ -307,7 +307,26 @@ LoweredLoop Lowering::run(const ast::For& loop) {
     for (int64_t count : counts) total *= count;
     kernel_->launch.grid.push_back({total, -1, 1});
     tir::Value* rest = b_->programId(0);
-    for (size_t i = 0; i < order.size(); ++i) {
+    size_t first = 0;
+    if (options_.l2Grouping > 1 && order.size() >= 2) {
+      size_t fast = static_cast<size_t>(order[0]), next = static_cast<size_t>(order[1]);
+      tir::Value* fastCount = b_->index(counts[fast]);
+      tir::Value* inner = rest;
+      if (order.size() > 2) {
+        tir::Value* plane = b_->index(counts[fast] * counts[next]);
+        inner = b_->binary(BinaryOp::Mod, rest, plane);
+        rest = b_->binary(BinaryOp::FloorDiv, rest, plane);
+      }
+      tir::Value* perGroup = b_->index(options_.l2Grouping * counts[next]);
+      tir::Value* firstFast = b_->binary(BinaryOp::Mul, b_->binary(BinaryOp::FloorDiv, inner, perGroup),
+                                         b_->index(options_.l2Grouping));
+      tir::Value* groupSize = b_->binary(BinaryOp::Minimum, b_->binary(BinaryOp::Sub, fastCount, firstFast),
+                                         b_->index(options_.l2Grouping));
+      pids[fast] = b_->binary(BinaryOp::Add, firstFast, b_->binary(BinaryOp::Mod, inner, groupSize));
+      pids[next] = b_->binary(BinaryOp::FloorDiv, b_->binary(BinaryOp::Mod, inner, perGroup), groupSize);
+      first = 2;
+    }
+    for (size_t i = first; i < order.size(); ++i) {
       size_t d = static_cast<size_t>(order[i]);
       tir::Value* count = b_->index(counts[d]);
       pids[d] = i + 1 == order.size() ? rest : b_->binary(BinaryOp::Mod, rest, count);

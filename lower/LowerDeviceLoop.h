@@ -41,6 +41,10 @@ struct DeviceLoopOptions {
   std::string pidType = "flat";
   // A permutation of the top-level tile dims: loopOrder[0] varies fastest.
   std::vector<int64_t> loopOrder;
+  // With a flat grid over 2+ dims: groups of this many tiles of the fastest dim
+  // are walked together along the next dim, so neighbouring programs share data
+  // in L2 (Triton's grouped ordering). 1 is off.
+  int64_t l2Grouping = 1;
 };
 
 struct LoweredLoop {
