@@ -296,17 +296,11 @@ LoweredLoop Lowering::run(const ast::For& loop) {
     order.clear();
     for (size_t d = 0; d < tiles.size(); ++d) order.push_back(static_cast<int64_t>(d));
   }
-  std::vector<tir::Value*> pids(tiles.size());
-  if (options_.pidType == "xyz" && tiles.size() <= 3) {
-    for (size_t i = 0; i < order.size(); ++i) {
-      kernel_->launch.grid.push_back({counts[order[i]], -1, 1});
-      pids[order[i]] = b_->programId(static_cast<int64_t>(i));
-    }
-  } else {
-    int64_t total = 1;
-    for (int64_t count : counts) total *= count;
-    kernel_->launch.grid.push_back({total, -1, 1});
-    tir::Value* rest = b_->programId(0);
+  // A flat program id decomposed into each tile's index: loopOrder's first dim
+  // fastest, or L2 groups of it walked along the next.
+  auto decompose = [&](tir::Value* flatId) {
+    std::vector<tir::Value*> pids(tiles.size());
+    tir::Value* rest = flatId;
     size_t first = 0;
     if (options_.l2Grouping > 1 && order.size() >= 2) {
       size_t fast = static_cast<size_t>(order[0]), next = static_cast<size_t>(order[1]);
@@ -331,48 +325,89 @@ LoweredLoop Lowering::run(const ast::For& loop) {
       tir::Value* count = b_->index(counts[d]);
       pids[d] = i + 1 == order.size() ? rest : b_->binary(BinaryOp::Mod, rest, count);
       if (i + 1 < order.size()) rest = b_->binary(BinaryOp::FloorDiv, rest, count);
+      }
+    return pids;
+  };
+  // One program's work: its tiles, the loop variables, the body.
+  auto emitProgram = [&](const std::vector<tir::Value*>& pids) {
+    for (size_t d = 0; d < tiles.size(); ++d) {
+      Tile& tile = tiles_[tiles[d]];
+      tir::Value* begin = b_->binary(BinaryOp::Mul, pids[d], b_->index(tile.blockSize));
+      defineTile(tiles[d], begin, /*offsetBegin=*/true);
     }
-  }
-  for (size_t d = 0; d < tiles.size(); ++d) {
-    Tile& tile = tiles_[tiles[d]];
-    tir::Value* begin = b_->binary(BinaryOp::Mul, pids[d], b_->index(tile.blockSize));
-    defineTile(tiles[d], begin, /*offsetBegin=*/true);
-  }
-  // Bind the loop variables.
-  if (isGrid) {
-    std::vector<DV> indices;
-    for (int tile : tiles) {
-      DV index;
-      index.kind = DV::Kind::Tensor;
-      index.value = tiles_[tile].begin;
-      index.dtype = DType::Int32;
-      index.weak = true;
-      indices.push_back(index);
-    }
-    if (indices.size() == 1) assignTo(*loop.target, indices[0]);
-    else {
-      DV tuple;
-      tuple.kind = DV::Kind::Tuple;
-      tuple.items = indices;
-      assignTo(*loop.target, tuple);
-    }
-  } else if (tiles.size() == 1) {
-    DV tile;
-    tile.kind = DV::Kind::Tile;
-    tile.tile = tiles[0];
-    assignTo(*loop.target, tile);
-  } else {
-    DV tuple;
-    tuple.kind = DV::Kind::Tuple;
-    for (int t : tiles) {
+    // Bind the loop variables.
+    if (isGrid) {
+      std::vector<DV> indices;
+      for (int tile : tiles) {
+        DV index;
+        index.kind = DV::Kind::Tensor;
+        index.value = tiles_[tile].begin;
+        index.dtype = DType::Int32;
+        index.weak = true;
+        indices.push_back(index);
+      }
+      if (indices.size() == 1) assignTo(*loop.target, indices[0]);
+      else {
+        DV tuple;
+        tuple.kind = DV::Kind::Tuple;
+        tuple.items = indices;
+        assignTo(*loop.target, tuple);
+      }
+    } else if (tiles.size() == 1) {
       DV tile;
       tile.kind = DV::Kind::Tile;
-      tile.tile = t;
-      tuple.items.push_back(tile);
+      tile.tile = tiles[0];
+      assignTo(*loop.target, tile);
+    } else {
+      DV tuple;
+      tuple.kind = DV::Kind::Tuple;
+      for (int t : tiles) {
+        DV tile;
+        tile.kind = DV::Kind::Tile;
+        tile.tile = t;
+        tuple.items.push_back(tile);
+      }
+      assignTo(*loop.target, tuple);
     }
-    assignTo(*loop.target, tuple);
+    lowerBlock(loop.body);
+  };
+  int64_t total = 1;
+  for (int64_t count : counts) total *= count;
+  if (options_.pidType == "xyz" && tiles.size() <= 3) {
+    std::vector<tir::Value*> pids(tiles.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+      kernel_->launch.grid.push_back({counts[order[i]], -1, 1});
+      pids[order[i]] = b_->programId(static_cast<int64_t>(i));
+    }
+    emitProgram(pids);
+  } else if (options_.pidType == "persistent_blocked" || options_.pidType == "persistent_interleaved") {
+    // A fixed number of programs, each looping over its share of the tiles:
+    // a contiguous run of them (blocked) or every P-th (interleaved).
+    int64_t programs = std::max<int64_t>(1, std::min(total, options_.persistentPrograms));
+    kernel_->launch.grid.push_back({programs, -1, 1});
+    tir::Value* pid = b_->programId(0);
+    tir::Value *lo, *hi, *step;
+    if (options_.pidType == "persistent_blocked") {
+      int64_t chunk = (total + programs - 1) / programs;
+      lo = b_->binary(BinaryOp::Mul, pid, b_->index(chunk));
+      hi = b_->binary(BinaryOp::Minimum, b_->binary(BinaryOp::Add, lo, b_->index(chunk)), b_->index(total));
+      step = b_->index(1);
+    } else {
+      lo = pid;
+      hi = b_->index(total);
+      step = b_->index(programs);
+    }
+    b_->forLoop(lo, hi, step, {}, [&](IRBuilder& body, tir::Value* virtualId, const tir::Values&) {
+      IRBuilder* outer = b_;
+      b_ = &body;
+      emitProgram(decompose(virtualId));
+      b_ = outer;
+      return tir::Values{};
+    });
+  } else {
+    kernel_->launch.grid.push_back({total, -1, 1});
+    emitProgram(decompose(b_->programId(0)));
   }
-  lowerBlock(loop.body);
   b_->setLocation(loop.range);
   b_->ret();
 

@@ -45,6 +45,8 @@ struct DeviceLoopOptions {
   // are walked together along the next dim, so neighbouring programs share data
   // in L2 (Triton's grouped ordering). 1 is off.
   int64_t l2Grouping = 1;
+  // How many programs a persistent pid_type launches (the GPU's SM count).
+  int64_t persistentPrograms = 132;
 };
 
 struct LoweredLoop {

@@ -195,6 +195,7 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
     if (auto warps = field("num_warps"); warps && warps->isInt()) options.numWarps = warps->asInt();
     if (auto stages = field("num_stages"); stages && stages->isInt()) options.numStages = stages->asInt();
     if (auto pid = field("pid_type"); pid && pid->isStr()) options.pidType = pid->asStr();
+    if (GpuRunner* gpu = interp.options().gpu) options.persistentPrograms = gpu->device().properties().smCount;
     if (auto groups = field("l2_groupings"); groups) {
       std::vector<Value> values = groups->isInt() ? std::vector<Value>{*groups} : interp.iterate(*groups, call.callRange);
       if (!values.empty() && values[0].isInt()) options.l2Grouping = values[0].asInt();

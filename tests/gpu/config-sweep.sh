@@ -36,6 +36,9 @@ done <<'CASES'
 03_mul_relu.hel            mul_relu_block_kernel       p03_mul_relu_odd       block_sizes=[7,9],l2_groupings=[2],loop_orders=[[1,0]]
 03_mul_relu.hel            mul_relu_block_kernel       p03_mul_relu_odd       block_sizes=[16,16],pid_type='xyz'
 11_matmul.hel              dot_kernel                  p11_dot                block_sizes=[3,5,7,9],l2_groupings=[2]
+02_outer_add.hel           broadcast_add_kernel        p02_outer_add          block_sizes=[16,16],pid_type='persistent_blocked'
+02_outer_add.hel           broadcast_add_kernel        p02_outer_add          block_sizes=[8,64],pid_type='persistent_interleaved'
+08_softmax.hel             softmax_kernel              p08_softmax            block_sizes=[1,32,64,16],pid_type='persistent_interleaved'
 04_mul_relu_backward.hel   mul_relu_block_back_kernel  p04_mul_relu_back      block_sizes=[3,100],num_warps=2
 04_mul_relu_backward.hel   mul_relu_block_back_kernel  p04_mul_relu_back      block_sizes=[16,64],num_warps=4
 07_long_sum.hel            sum_kernel                  p07_long_sum           block_sizes=[1,1],num_warps=1
