@@ -22,6 +22,7 @@ struct EmitOptions {
   bool ptx = false;
   std::string arch = "sm_90";
   bool noCache = false;
+  std::string args;  // with --kernel: specialize on these instead of running the script
   std::string file;
   std::string output;
   std::string kernel;                       // only this kernel's loops
@@ -87,6 +88,10 @@ int emitScriptIr(const EmitOptions& options, DiagnosticEngine& diags) {
   script.device = Device::meta();
   script.quiet = true;
   script.passes = passList(options);
+  if (!options.args.empty()) {
+    script.kernel = options.kernel;
+    script.args = options.args;
+  }
   std::string text;
   int status = kExitOk;
   script.onCompiled = [&](const tir::Module& module) {
@@ -142,6 +147,10 @@ void addEmitCommand(CLI::App& app, int* status) {
   emit->add_option("FILE", options->file, "A .hel source file")->required();
   emit->add_option("-o,--output", options->output, "Write to this file instead of stdout");
   emit->add_option("--kernel", options->kernel, "Only the device loops of this kernel");
+  emit->add_option("--args", options->args,
+                   "With --kernel: compile it for these arguments instead of running the script, "
+                   "e.g. 'x=f32[8192],y=f16[64,128],n=4'")
+      ->needs("--kernel");
   emit->add_flag("--no-cache", options->noCache, "Compile PTX again instead of reading $HEL_CACHE_DIR (~/.cache/hel)");
   emit->add_option("--arch", options->arch, "GPU architecture for --llvm and --ptx")
       ->check(CLI::IsMember({"sm_80", "sm_86", "sm_89", "sm_90"}));

@@ -42,6 +42,8 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
   }
   if (options.kernel.empty()) {
     result.status = interpreter.runFile(*file, *module);
+  } else if (!options.args.empty()) {
+    result.status = interpreter.runWithArgs(*file, *module, options.kernel, options.args);
   } else {
     // check_case reads a relative case folder from the script's folder.
     namespace fs = std::filesystem;

@@ -29,6 +29,7 @@ struct ScriptOptions {
   std::string caseDir;
   interp::GpuRunner* gpu = nullptr;  // kernels run here when set
   std::string config;                // --config: replaces the kernels' configs
+  std::string args;                  // --args (with kernel): call it on meta tensors
 };
 
 struct ScriptResult {

@@ -188,6 +188,80 @@ int Interpreter::runCase(const SourceFile& file, const ast::Module& module, cons
   });
 }
 
+namespace {
+
+// One `name=value` of --args: `f32[8192,64]` is a meta tensor, else a number.
+Value parseArgValue(const std::string& name, const std::string& text) {
+  size_t bracket = text.find('[');
+  if (bracket != std::string::npos && text.back() == ']') {
+    std::optional<DType> dtype = parseDType(text.substr(0, bracket));
+    if (!dtype) throwError(kExitUsage, {}, fmt::format("--args: unknown dtype '{}' for '{}'", text.substr(0, bracket), name));
+    Shape shape;
+    std::string dims = text.substr(bracket + 1, text.size() - bracket - 2);
+    size_t start = 0;
+    while (start < dims.size()) {
+      size_t comma = dims.find(',', start);
+      std::string dim = dims.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      try {
+        shape.push_back(std::stoll(dim));
+      } catch (const std::exception&) {
+        throwError(kExitUsage, {}, fmt::format("--args: '{}' is not a size in '{}'", dim, text));
+      }
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    return Tensor::empty(shape, *dtype, Device::meta());
+  }
+  try {
+    size_t used = 0;
+    int64_t integer = std::stoll(text, &used);
+    if (used == text.size()) return integer;
+    double real = std::stod(text, &used);
+    if (used == text.size()) return real;
+  } catch (const std::exception&) {
+  }
+  throwError(kExitUsage, {}, fmt::format("--args: '{}={}' is neither dtype[sizes] nor a number", name, text));
+}
+
+}  // namespace
+
+int Interpreter::runWithArgs(const SourceFile& file, const ast::Module& module, const std::string& function,
+                             const std::string& argsText) {
+  return runScript(file, [&](Frame& frame) {
+    for (const ast::StmtPtr& stmt : module.body)
+      if (stmt->kind != ast::NodeKind::ExprStmt) exec(*stmt, frame);
+    Value* callee = globals_->lookup(function);
+    if (!callee || !callee->is<KernelObject>()) {
+      std::string kernels;
+      for (const auto& [name, value] : globals_->variables)
+        if (value.is<KernelObject>()) kernels += (kernels.empty() ? "" : ", ") + name;
+      throwDiagnostic(kExitUsage, diag::NoSuchKernel, {}, function, file.path(), kernels.empty() ? "none" : kernels);
+    }
+    CallArgs args;
+    // Split at the commas outside brackets.
+    int depth = 0;
+    std::string item;
+    auto flush = [&] {
+      if (item.empty()) return;
+      size_t eq = item.find('=');
+      if (eq == std::string::npos) throwError(kExitUsage, {}, fmt::format("--args: '{}' is not name=value", item));
+      std::string name = item.substr(0, eq);
+      args.keywordNames.push_back(name);
+      args.keywordValues.push_back(parseArgValue(name, item.substr(eq + 1)));
+      item.clear();
+    };
+    for (char c : argsText) {
+      if (c == ' ') continue;
+      if (c == '[') ++depth;
+      if (c == ']') --depth;
+      if (c == ',' && depth == 0) flush();
+      else item += c;
+    }
+    flush();
+    call(*callee, args);
+  });
+}
+
 int Interpreter::runScript(const SourceFile& file, const std::function<void(Frame&)>& body) {
   scriptFile_ = &file;
   Frame frame{globals_, {}, nullptr};

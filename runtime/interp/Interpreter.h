@@ -140,6 +140,11 @@ class Interpreter {
   // check_case(K, caseDir). Reports any error and returns the exit status.
   int runCase(const SourceFile& file, const ast::Module& module, const std::string& function,
               const std::string& caseDir);
+  // `hel emit --kernel K --args 'x=f32[8192],n=4'`: runs the script's
+  // definitions (as runCase), then calls K once with meta tensors of those
+  // dtypes and shapes (and the numbers given), by parameter name.
+  int runWithArgs(const SourceFile& file, const ast::Module& module, const std::string& function,
+                  const std::string& args);
   // The builtins and modules a script can use, for name resolution.
   sema::KnownNames knownNames() const;
   // The config that RunOptions::configOverride gives `kernel`, or null.
