@@ -170,20 +170,26 @@ int Interpreter::runFile(const SourceFile& file, const ast::Module& module) {
   return runScript(file, [&](Frame& frame) { execBlock(module.body, frame); });
 }
 
+Value Interpreter::runDefinitions(const SourceFile& file, const ast::Module& module, const std::string& function,
+                                  Frame& frame) {
+  for (const ast::StmtPtr& stmt : module.body)
+    if (stmt->kind != ast::NodeKind::ExprStmt) exec(*stmt, frame);
+  Value* callee = globals_->lookup(function);
+  if (!callee || !(callee->is<KernelObject>() || callee->is<FunctionObject>())) {
+    std::string kernels;
+    for (const auto& [name, value] : globals_->variables)
+      if (value.is<KernelObject>()) kernels += (kernels.empty() ? "" : ", ") + name;
+    throwDiagnostic(kExitUsage, diag::NoSuchKernel, {}, function, file.path(), kernels.empty() ? "none" : kernels);
+  }
+  return *callee;
+}
+
 int Interpreter::runCase(const SourceFile& file, const ast::Module& module, const std::string& function,
                          const std::string& caseDir) {
   return runScript(file, [&](Frame& frame) {
-    for (const ast::StmtPtr& stmt : module.body)
-      if (stmt->kind != ast::NodeKind::ExprStmt) exec(*stmt, frame);
-    Value* callee = globals_->lookup(function);
-    if (!callee || !(callee->is<KernelObject>() || callee->is<FunctionObject>())) {
-      std::string kernels;
-      for (const auto& [name, value] : globals_->variables)
-        if (value.is<KernelObject>()) kernels += (kernels.empty() ? "" : ", ") + name;
-      throwDiagnostic(kExitUsage, diag::NoSuchKernel, {}, function, file.path(), kernels.empty() ? "none" : kernels);
-    }
+    Value callee = runDefinitions(file, module, function, frame);
     // The harness's own check_case, even where the script defines another.
-    CallArgs args{{*callee, caseDir}, {}, {}, {}, {}};
+    CallArgs args{{callee, caseDir}, {}, {}, {}, {}};
     call(builtins_->variables.at("check_case"), args);
   });
 }
@@ -228,15 +234,7 @@ Value parseArgValue(const std::string& name, const std::string& text) {
 int Interpreter::runWithArgs(const SourceFile& file, const ast::Module& module, const std::string& function,
                              const std::string& argsText) {
   return runScript(file, [&](Frame& frame) {
-    for (const ast::StmtPtr& stmt : module.body)
-      if (stmt->kind != ast::NodeKind::ExprStmt) exec(*stmt, frame);
-    Value* callee = globals_->lookup(function);
-    if (!callee || !callee->is<KernelObject>()) {
-      std::string kernels;
-      for (const auto& [name, value] : globals_->variables)
-        if (value.is<KernelObject>()) kernels += (kernels.empty() ? "" : ", ") + name;
-      throwDiagnostic(kExitUsage, diag::NoSuchKernel, {}, function, file.path(), kernels.empty() ? "none" : kernels);
-    }
+    Value callee = runDefinitions(file, module, function, frame);
     CallArgs args;
     // Split at the commas outside brackets.
     int depth = 0;
@@ -258,7 +256,7 @@ int Interpreter::runWithArgs(const SourceFile& file, const ast::Module& module, 
       else item += c;
     }
     flush();
-    call(*callee, args);
+    call(callee, args);
   });
 }
 

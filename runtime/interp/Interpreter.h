@@ -175,6 +175,9 @@ class Interpreter {
   friend class KernelRunner;
 
   int runScript(const SourceFile& file, const std::function<void(Frame&)>& body);
+  // Runs a script's top-level statements except bare expressions, and returns
+  // its function `function` (a usage error naming its kernels if none).
+  Value runDefinitions(const SourceFile& file, const ast::Module& module, const std::string& function, Frame& frame);
   void loadStdlib();
   void traceCall(ScriptError& error, const std::string& function, SourceRange call) const;
   void defineModules();
