@@ -811,6 +811,28 @@ void KernelCodegen::memoryOp(const tir::Op& op) {
             b_.CreateAtomicCmpXchg(address, expected, element, llvm::MaybeAlign(), llvm::AtomicOrdering::Monotonic,
                                    llvm::AtomicOrdering::Monotonic),
             0);
+      } else if (isFloating(dtype) && (atomicOp == "max" || atomicOp == "min") &&
+                 (dtype == DType::Float32 || dtype == DType::Float64)) {
+        // No float max/min atomics in PTX: a compare-and-swap loop on the bits,
+        // with torch.maximum's NaN rule.
+        llvm::Type* bits = b_.getIntNTy(dtype == DType::Float32 ? 32 : 64);
+        llvm::Value* initial = b_.CreateLoad(resultType, address);
+        llvm::BasicBlock* before = b_.GetInsertBlock();
+        llvm::BasicBlock* retry = llvm::BasicBlock::Create(context_, "atomic.retry", function_);
+        llvm::BasicBlock* after = llvm::BasicBlock::Create(context_, "atomic.done", function_);
+        b_.CreateBr(retry);
+        b_.SetInsertPoint(retry);
+        llvm::PHINode* current = b_.CreatePHI(resultType, 2);
+        current->addIncoming(initial, before);
+        llvm::Value* wanted = binary(op, atomicOp == "max" ? BinaryOp::Maximum : BinaryOp::Minimum, dtype, current, element);
+        llvm::Value* exchanged = b_.CreateAtomicCmpXchg(address, b_.CreateBitCast(current, bits),
+                                                        b_.CreateBitCast(wanted, bits), llvm::MaybeAlign(),
+                                                        llvm::AtomicOrdering::Monotonic, llvm::AtomicOrdering::Monotonic);
+        llvm::Value* seen = b_.CreateBitCast(b_.CreateExtractValue(exchanged, 0), resultType);
+        current->addIncoming(seen, b_.GetInsertBlock());
+        b_.CreateCondBr(b_.CreateExtractValue(exchanged, 1), after, retry);
+        b_.SetInsertPoint(after);
+        result = current;
       } else {
         llvm::AtomicRMWInst::BinOp binop;
         bool floating = isFloating(dtype);
@@ -838,6 +860,24 @@ void KernelCodegen::memoryOp(const tir::Op& op) {
     phi->addIncoming(fallback, from);
     return phi;
   };
+  if (scalar && op.kind() == tir::OpKind::Atomic) {
+    // Scalars are computed by every thread, but a scalar atomic must happen
+    // once per program: thread 0 does it and shares the old value.
+    barrier();
+    llvm::BasicBlock* work = llvm::BasicBlock::Create(context_, "atomic.once", function_);
+    llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, "atomic.once.done", function_);
+    b_.CreateCondBr(b_.CreateICmpEQ(threadId(), b_.getInt32(0)), work, done);
+    b_.SetInsertPoint(work);
+    llvm::Value* old = perElement(0, nullptr);
+    llvm::Value* index = b_.getInt32(0);
+    sharedBytes_ = std::max<int64_t>(sharedBytes_, 16);
+    b_.CreateStore(dtype == DType::Bool ? b_.CreateZExt(old, b_.getInt8Ty()) : old, sharedAddress(0, index, dtype));
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    barrier();
+    values_[op.result()] = {readShared(0, index, dtype)};
+    return;
+  }
   if (scalar) {
     llvm::Value* result = perElement(0, nullptr);
     if (op.numResults()) values_[op.result()] = {result};

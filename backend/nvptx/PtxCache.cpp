@@ -16,8 +16,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Bumped whenever code generation changes what it emits for the same IR.
-constexpr const char* kCodegenVersion = "hel-nvptx-1";
+// Identifies this build of hel: any rebuild may change the PTX emitted for the
+// same tile IR, so the executable's size and time are part of every key.
+std::string buildIdentity() {
+  static const std::string identity = [] {
+    std::error_code error;
+    fs::path self = fs::read_symlink("/proc/self/exe", error);
+    if (error) return std::string("unknown-build");
+    auto size = fs::file_size(self, error);
+    auto time = fs::last_write_time(self, error).time_since_epoch().count();
+    return fmt::format("{}:{}:{}", self.string(), size, static_cast<long long>(time));
+  }();
+  return identity;
+}
 
 uint64_t fnv1a(const std::string& text) {
   uint64_t hash = 1469598103934665603ull;
@@ -34,7 +45,7 @@ PtxCache::PtxCache(std::string dir) : dir_(std::move(dir)) {
 }
 
 std::string PtxCache::keyOf(const tir::Kernel& kernel, const Target& target) {
-  return fmt::format("{} llvm-{} {}\n{}", kCodegenVersion, LLVM_VERSION_STRING, target.arch, tir::print(kernel));
+  return fmt::format("hel {} llvm-{} {}\n{}", buildIdentity(), LLVM_VERSION_STRING, target.arch, tir::print(kernel));
 }
 
 std::string PtxCache::pathOf(const std::string& key) const {
