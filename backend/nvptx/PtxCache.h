@@ -1,7 +1,7 @@
 // The on-disk cache of compiled PTX: `$HEL_CACHE_DIR` (default ~/.cache/hel),
 // one file per kernel, keyed by the kernel's tile IR (which holds its source's
 // meaning, its specialization and its config), the target architecture and the
-// compiler's version. A file that cannot be read or written is simply not
+// build of hel (see PtxCache.cpp). A file that cannot be read or written is simply not
 // cached: the cache only ever saves time.
 #pragma once
 
