@@ -52,7 +52,7 @@ std::optional<ScriptOptions> scriptOptions(const DeviceOptions& options) {
       std::cerr << "hel: error: " << whyNot << "\n";
       return std::nullopt;
     } else {
-      std::cerr << "hel: note: " << whyNot << "; running kernels on the CPU\n";
+      std::cerr << "hel: note: running kernels on the CPU: " << whyNot << "\n";
       out.device = Device::cpu();
     }
   }
