@@ -10,6 +10,7 @@
 #include <set>
 
 #include "lower/IRBuilder.h"
+#include "lower/OpDispatch.h"
 #include "sema/DeviceTypes.h"
 
 namespace hel::lower {
@@ -238,6 +239,9 @@ class Lowering {
   void store(const DV& tensor, const std::vector<IndexItem>& items, const DV& value, SourceRange range,
              tir::Value* extraMask);
   DV reduce(ReduceOp op, const DV& x, std::vector<int64_t> axes, bool keepdim, SourceRange range);
+  // A tile of `op`'s identity in `dtype` (argmax/argmin: max/min's), the value
+  // that lanes which are not real take before a reduction.
+  tir::Value* reduceIdentity(ReduceOp op, DType dtype, const std::vector<int64_t>& shape);
   DV matmul(const DV& a, const DV& b, const DV* acc, std::optional<DType> outDType, SourceRange range);
   DV fill(const DimList& dims, double value, DType dtype);
   DimList shapeFromList(const DV& list, SourceRange range);
@@ -2117,6 +2121,24 @@ void Lowering::store(const DV& tensor, const std::vector<IndexItem>& items, cons
 
 // ---- reductions and matrix products --------------------------------------------------
 
+tir::Value* Lowering::reduceIdentity(ReduceOp op, DType dtype, const std::vector<int64_t>& shape) {
+  ReduceOp of = op == ReduceOp::ArgMax ? ReduceOp::Max : op == ReduceOp::ArgMin ? ReduceOp::Min : op;
+  Type type = Type::tile(dtype, shape);
+  return visitDType(dtype, [&](auto tag) -> tir::Value* {
+    using T = scalar::OpMath<typename decltype(tag)::type>;
+    return tir::withReduceOp(of, [&](auto opTag) -> tir::Value* {
+      constexpr ReduceOp kOp = decltype(opTag)::value;
+      if constexpr (kOp == ReduceOp::ArgMax || kOp == ReduceOp::ArgMin) {
+        throw std::logic_error("index reductions have no identity of their own");
+      } else {
+        T identity = scalar::reduceIdentity<kOp, T>();
+        if constexpr (scalar::kIsFloat<T>) return b_->constant(type, static_cast<double>(identity));
+        else return b_->intConstant(type, static_cast<int64_t>(identity));
+      }
+    });
+  });
+}
+
 DV Lowering::reduce(ReduceOp op, const DV& x0, std::vector<int64_t> axes, bool keepdim, SourceRange range) {
   DV x = toTensor(x0, range);
   if (x.dims.empty()) return x;
@@ -2136,22 +2158,7 @@ DV Lowering::reduce(ReduceOp op, const DV& x0, std::vector<int64_t> axes, bool k
     int64_t axis = *it;
     std::vector<int64_t> shape = sema::paddedShape(dims);
     if (tir::Value* valid = dimValid(dims[axis])) {
-      double identity = 0;
-      double inf = std::numeric_limits<double>::infinity();
-      bool floating = isFloating(compute);
-      switch (irOp) {
-        case ReduceOp::Prod: identity = 1; break;
-        case ReduceOp::Max:
-        case ReduceOp::AMax:
-        case ReduceOp::ArgMax: identity = floating ? -inf : static_cast<double>(std::numeric_limits<int64_t>::min()); break;
-        case ReduceOp::Min:
-        case ReduceOp::AMin:
-        case ReduceOp::ArgMin: identity = floating ? inf : static_cast<double>(std::numeric_limits<int64_t>::max()); break;
-        default: identity = 0;
-      }
-      tir::Value* fillValue = floating ? b_->constant(Type::tile(compute, shape), identity)
-                                       : b_->intConstant(Type::tile(compute, shape),
-                                                         compute == DType::Bool ? (identity > 0) : static_cast<int64_t>(std::max(-9.2e18, std::min(9.2e18, identity))));
+      tir::Value* fillValue = reduceIdentity(irOp, compute, shape);
       value = b_->select(placeAxis(valid, static_cast<size_t>(axis), shape), value, fillValue);
       if (isMean) {
         tir::Value* realLanes = b_->reduce(ReduceOp::Sum, b_->cast(valid, compute), 0);
