@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "parser/Literals.h"
+
 namespace hel::ast {
 
 const char* kindName(NodeKind kind) {
@@ -116,26 +118,6 @@ std::string formatRange(const SourceRange& range) {
 
 namespace {
 
-// A string as a double-quoted literal with C-style escapes, UTF-8 kept as is.
-std::string quote(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f)
-          out += fmt::format("\\x{:02x}", c);
-        else
-          out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-  return out;
-}
 
 class Dumper {
  public:
@@ -433,7 +415,7 @@ class Dumper {
         return value == c.spelling ? "int " + value : fmt::format("int {} ({})", value, c.spelling);
       }
       case ConstantKind::Float: return "float " + c.spelling;
-      case ConstantKind::Str: return "str " + quote(c.strValue);
+      case ConstantKind::Str: return "str " + parser::quoteForDump(c.strValue);
       case ConstantKind::Bool: return c.boolValue ? "bool True" : "bool False";
       case ConstantKind::None: return "None";
       case ConstantKind::Ellipsis: return "Ellipsis";
@@ -445,7 +427,7 @@ class Dumper {
     for (const FString::Part& part : f.parts) {
       out += indent(depth);
       if (!part.isField()) {
-        out += fmt::format("Text {} {}\n", formatRange(part.range), quote(part.literal));
+        out += fmt::format("Text {} {}\n", formatRange(part.range), parser::quoteForDump(part.literal));
         continue;
       }
       out += fmt::format("Field {}", formatRange(part.range));

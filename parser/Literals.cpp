@@ -1,5 +1,7 @@
 #include "parser/Literals.h"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -252,6 +254,26 @@ void decodeEscapes(std::string_view s, std::string& out, std::vector<EscapeProbl
       }
     }
   }
+}
+
+std::string quoteForDump(std::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f)
+          out += fmt::format("\\x{:02x}", c);
+        else
+          out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+  return out;
 }
 
 }  // namespace hel::parser

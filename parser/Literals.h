@@ -63,4 +63,8 @@ void decodeEscapes(std::string_view text, std::string& out, std::vector<EscapePr
 // Appends the UTF-8 encoding of `codePoint`.
 void appendUtf8(uint32_t codePoint, std::string& out);
 
+// `text` as a double-quoted literal with C-style escapes, UTF-8 kept as is (for
+// the token and AST dumps).
+std::string quoteForDump(std::string_view text);
+
 }  // namespace hel::parser

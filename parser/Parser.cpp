@@ -11,6 +11,7 @@
 // restart is read as `if`. Every restart starts at a statement boundary, so an
 // error found after it is a real one, not a consequence of the previous one.
 #include "parser/Parser.h"
+#include "parser/Literals.h"
 
 #include <fmt/format.h>
 
@@ -207,25 +208,6 @@ uint32_t textBegin(const SourceFile& file) {
   return file.text().compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;  // skip a byte-order mark
 }
 
-// A token's text as a double-quoted string with C escapes.
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f)
-          out += fmt::format("\\x{:02x}", c);
-        else
-          out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
 
 }  // namespace
 
@@ -346,7 +328,7 @@ bool dumpTokens(const SourceFile& file, DiagnosticEngine& engine, std::string& o
     for (const auto& token : tokenizer.tokenizeAll()) {
       SourceRange range = text.range(token.get());
       std::string line = fmt::format("{:<12} {:<14}", tokenizer.typeName(token->getType()), ast::formatRange(range));
-      if (range.end > range.begin) line += " " + parser::quoted(range.text());
+      if (range.end > range.begin) line += " " + parser::quoteForDump(range.text());
       while (!line.empty() && line.back() == ' ') line.pop_back();
       out += line;
       out += '\n';
