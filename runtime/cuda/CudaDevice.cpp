@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 
 #include "runtime/Tensor.h"
 
@@ -195,6 +196,14 @@ void* CudaDevice::allocateManaged(size_t bytes) {
   return data;
 }
 
+void* CudaDevice::allocate(size_t bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  checkUsable();
+  CUdeviceptr address = 0;
+  call(driver_.cuMemAlloc, &address, std::max<size_t>(bytes, 1));
+  return reinterpret_cast<void*>(static_cast<uintptr_t>(address));
+}
+
 void CudaDevice::free(void* data) noexcept {
   if (!data) return;
   std::lock_guard<std::mutex> lock(mutex_);
@@ -223,6 +232,14 @@ void CudaDevice::prefetch(const void* data, size_t bytes) {
   checkUsable();
   call(driver_.cuMemPrefetchAsync, static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(data)), bytes,
        CUmemLocation{CU_MEM_LOCATION_TYPE_DEVICE, properties_.index}, 0u, static_cast<CUstream>(nullptr));
+}
+
+void CudaDevice::copy(void* to, const void* from, size_t bytes) {
+  if (bytes == 0) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  checkUsable();
+  call(driver_.cuMemcpyDtoD, static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(to)),
+       static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(from)), bytes);
 }
 
 // ---- kernels ---------------------------------------------------------------------------
@@ -339,42 +356,46 @@ void CudaDevice::flushL2() {
   call(driver_.cuMemsetD8, l2Buffer_, static_cast<unsigned char>(0), l2BufferBytes_);
 }
 
-Timer::Timer(CudaDevice& device) : device_(device) {
+Timer::Timer(CudaDevice& device, size_t intervals) : device_(device) {
   std::lock_guard<std::mutex> lock(device_.mutex_);
   device_.checkUsable();
-  device_.call(device_.driver_.cuEventCreate, &start_, CU_EVENT_DEFAULT);
   try {
-    device_.call(device_.driver_.cuEventCreate, &stop_, CU_EVENT_DEFAULT);
+    for (size_t i = 0; i < intervals; ++i) {
+      for (std::vector<CUevent>* events : {&starts_, &stops_}) {
+        CUevent event = nullptr;
+        device_.call(device_.driver_.cuEventCreate, &event, CU_EVENT_DEFAULT);
+        events->push_back(event);
+      }
+    }
   } catch (...) {
-    device_.driver_.cuEventDestroy.fn(start_);
+    for (CUevent event : starts_) device_.driver_.cuEventDestroy.fn(event);
+    for (CUevent event : stops_) device_.driver_.cuEventDestroy.fn(event);
     throw;
   }
 }
 
 Timer::~Timer() {
   // Errors are dropped, as in CudaDevice::free.
-  device_.driver_.cuEventDestroy.fn(start_);
-  device_.driver_.cuEventDestroy.fn(stop_);
+  for (CUevent event : starts_) device_.driver_.cuEventDestroy.fn(event);
+  for (CUevent event : stops_) device_.driver_.cuEventDestroy.fn(event);
 }
 
-void Timer::start() {
+void Timer::record(CUevent event) {
   std::lock_guard<std::mutex> lock(device_.mutex_);
   device_.checkUsable();
-  device_.call(device_.driver_.cuEventRecord, start_, static_cast<CUstream>(nullptr));
+  device_.call(device_.driver_.cuEventRecord, event, static_cast<CUstream>(nullptr));
 }
 
-void Timer::stop() {
-  std::lock_guard<std::mutex> lock(device_.mutex_);
-  device_.checkUsable();
-  device_.call(device_.driver_.cuEventRecord, stop_, static_cast<CUstream>(nullptr));
-}
+void Timer::start(size_t interval) { record(starts_.at(interval)); }
 
-float Timer::elapsedMs() {
+void Timer::stop(size_t interval) { record(stops_.at(interval)); }
+
+float Timer::elapsedMs(size_t interval) {
   std::lock_guard<std::mutex> lock(device_.mutex_);
   device_.checkUsable();
-  device_.call(device_.driver_.cuEventSynchronize, stop_);
+  device_.call(device_.driver_.cuEventSynchronize, stops_.at(interval));
   float ms = 0;
-  device_.call(device_.driver_.cuEventElapsedTime, &ms, start_, stop_);
+  device_.call(device_.driver_.cuEventElapsedTime, &ms, starts_.at(interval), stops_.at(interval));
   return ms;
 }
 

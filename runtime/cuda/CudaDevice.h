@@ -89,8 +89,12 @@ class CudaDevice {
   // after synchronize() the host sees what kernels wrote. Throws CudaError when out of
   // memory.
   void* allocateManaged(size_t bytes);
-  // Frees what allocateManaged returned; never throws (it runs in destructors). After a
-  // fault the driver refuses, and the memory goes with the process.
+  // Device memory that only kernels and copies touch (benchmark buffers), not zeroed;
+  // faster to get than managed memory, which is filled on the host. Throws CudaError when
+  // out of memory.
+  void* allocate(size_t bytes);
+  // Frees what allocateManaged or allocate returned; never throws (it runs in destructors).
+  // After a fault the driver refuses, and the memory goes with the process.
   void free(void* data) noexcept;
   // Whether `data` is managed memory, i.e. a kernel can use it. False for host memory.
   bool isManaged(const void* data) const;
@@ -98,6 +102,9 @@ class CudaDevice {
   // do not fault pages in one by one. Ordered before later launches; a no-op on drivers
   // older than CUDA 12.2.
   void prefetch(const void* data, size_t bytes);
+  // Copies `bytes` from `from` to `to`, both GPU memory (device or managed), on the GPU:
+  // ordered like a launch, and it does not wait.
+  void copy(void* to, const void* from, size_t bytes);
 
   // ---- kernels ---------------------------------------------------------------------
   // The kernel `name` of the module built from `ptx`. Each PTX text is loaded once, the
@@ -152,23 +159,29 @@ class CudaDevice {
   size_t l2BufferBytes_ = 0;
 };
 
-// Times GPU work between start() and stop() with CUDA events on the device's stream.
+// Times GPU work between start() and stop() with CUDA events on the device's stream, for
+// `intervals` intervals at once: a benchmark records every repetition's events before it
+// waits for any, so that the GPU runs the repetitions back to back and the host's launch
+// latency stays out of the times.
 class Timer {
  public:
-  explicit Timer(CudaDevice& device);
+  explicit Timer(CudaDevice& device, size_t intervals = 1);
   ~Timer();
   Timer(const Timer&) = delete;
   Timer& operator=(const Timer&) = delete;
 
-  void start();
-  void stop();
-  // Milliseconds between start() and stop(); waits for stop() to be reached.
-  float elapsedMs();
+  void start(size_t interval = 0);
+  void stop(size_t interval = 0);
+  // Milliseconds between start() and stop() of `interval`; waits for its stop() to be
+  // reached.
+  float elapsedMs(size_t interval = 0);
 
  private:
+  void record(CUevent event);
+
   CudaDevice& device_;
-  CUevent start_ = nullptr;
-  CUevent stop_ = nullptr;
+  std::vector<CUevent> starts_;
+  std::vector<CUevent> stops_;
 };
 
 }  // namespace hel::cuda

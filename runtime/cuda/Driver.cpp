@@ -67,6 +67,7 @@ const char* Driver::resolve() {
   HEL_RESOLVE(cuMemAlloc, "cuMemAlloc_v2")
   HEL_RESOLVE(cuMemFree, "cuMemFree_v2")
   HEL_RESOLVE(cuMemsetD8, "cuMemsetD8_v2")
+  HEL_RESOLVE(cuMemcpyDtoD, "cuMemcpyDtoD_v2")
   HEL_RESOLVE(cuPointerGetAttribute, "cuPointerGetAttribute")
   HEL_RESOLVE(cuModuleLoadDataEx, "cuModuleLoadDataEx")
   HEL_RESOLVE(cuModuleGetFunction, "cuModuleGetFunction")
@@ -130,6 +131,8 @@ const Driver* Driver::get(std::string* whyNot) {
   if (!driver && whyNot) *whyNot = reason;
   return driver;
 }
+
+std::string Driver::versionText() const { return fmt::format("{}.{}", version_ / 1000, version_ % 1000 / 10); }
 
 std::string Driver::errorName(CUresult code) const {
   const char* name = nullptr;

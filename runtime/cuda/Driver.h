@@ -146,6 +146,8 @@ class Driver {
   std::string errorText(CUresult code) const;
   // The CUDA version the driver supports, as cuDriverGetVersion reports it: 13000 is 13.0.
   int version() const { return version_; }
+  // The same as people write it: "13.0".
+  std::string versionText() const;
 
   // Entry points, under cuda.h's names; where cuda.h maps a name to a versioned symbol
   // (cuMemFree -> cuMemFree_v2), the versioned one is resolved.
@@ -165,6 +167,7 @@ class Driver {
   Entry<CUresult(CUdeviceptr*, size_t)> cuMemAlloc;
   Entry<CUresult(CUdeviceptr)> cuMemFree;
   Entry<CUresult(CUdeviceptr, unsigned char, size_t)> cuMemsetD8;
+  Entry<CUresult(CUdeviceptr, CUdeviceptr, size_t)> cuMemcpyDtoD;
   Entry<CUresult(void*, CUpointer_attribute, CUdeviceptr)> cuPointerGetAttribute;
   Entry<CUresult(CUmodule*, const void*, unsigned, CUjit_option*, void**)> cuModuleLoadDataEx;
   Entry<CUresult(CUfunction*, CUmodule, const char*)> cuModuleGetFunction;

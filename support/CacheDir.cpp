@@ -1,0 +1,49 @@
+#include "support/CacheDir.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace hel {
+
+namespace fs = std::filesystem;
+
+std::string cacheDirectory() {
+  if (const char* fromEnv = std::getenv("HEL_CACHE_DIR"); fromEnv && *fromEnv) return fromEnv;
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/hel";
+  return "";
+}
+
+bool writeFileAtomically(const std::string& path, const std::string& text) {
+  std::error_code error;
+  fs::create_directories(fs::path(path).parent_path(), error);
+  if (error) return false;
+  // The process id keeps two hels writing the same file from sharing a temporary.
+  std::string temporary = fmt::format("{}.{}.tmp", path, getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    out << text;
+    if (!out) {
+      fs::remove(temporary, error);
+      return false;
+    }
+  }
+  fs::rename(temporary, path, error);
+  if (!error) return true;
+  fs::remove(temporary, error);
+  return false;
+}
+
+std::optional<std::string> readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace hel

@@ -1,0 +1,22 @@
+// hel's on-disk cache (LANGUAGE.md §9): where it is, and how files get into it. A file
+// that cannot be read or written is simply not cached: the cache only ever saves time.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace hel {
+
+// $HEL_CACHE_DIR, else ~/.cache/hel; empty where neither HEL_CACHE_DIR nor HOME is set,
+// and then nothing is cached.
+std::string cacheDirectory();
+
+// Writes `text` to `path` through a temporary file renamed into place, so that a reader
+// (another hel running beside this one) never sees half a file; creates the folders on
+// the way. False where that failed.
+bool writeFileAtomically(const std::string& path, const std::string& text);
+
+// The whole file, or nullopt where it cannot be read.
+std::optional<std::string> readFile(const std::string& path);
+
+}  // namespace hel
