@@ -11,6 +11,7 @@ namespace hel::cli {
 void addEmitCommand(CLI::App& app, int* status);
 void addRunCommands(CLI::App& app, int* status);
 void addDevicesCommand(CLI::App& app, int* status);
+void addBenchCommand(CLI::App& app, int* status);
 void addPendingCommands(CLI::App& app, int* status);
 
 }  // namespace hel::cli

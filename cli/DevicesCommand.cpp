@@ -47,8 +47,8 @@ void addDevicesCommand(CLI::App& app, int* status) {
         return;
       }
       const cuda::Driver* driver = cuda::Driver::get(nullptr);
-      std::cout << fmt::format("CUDA driver {}.{}: {} GPU{}\n", driver->version() / 1000, driver->version() % 1000 / 10,
-                               devices.size(), devices.size() == 1 ? "" : "s");
+      std::cout << fmt::format("CUDA driver {}: {} GPU{}\n", driver->versionText(), devices.size(),
+                               devices.size() == 1 ? "" : "s");
       for (const cuda::DeviceProperties& device : devices) printDevice(device);
       *status = kExitOk;
     } catch (const cuda::CudaError& error) {

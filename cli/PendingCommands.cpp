@@ -15,7 +15,6 @@ void addPendingCommands(CLI::App& app, int* status) {
   };
   static const Pending kPending[] = {
       {"tune", "Autotune every kernel call a script makes and write FILE.hel.tune.toml"},
-      {"bench", "Time every kernel call a script makes (ms, GB/s, TFLOP/s)"},
   };
   for (const Pending& pending : kPending) {
     CLI::App* command = app.add_subcommand(pending.name, pending.description);

@@ -31,6 +31,7 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
   runOptions.passes = options.passes;
   runOptions.onCompiled = options.onCompiled;
   runOptions.gpu = options.gpu;
+  runOptions.onFirstLaunch = options.onFirstLaunch;
   runOptions.configOverride = options.config;
   runOptions.configKernel = options.kernel;
   interp::Interpreter interpreter(sources, diags, runOptions);

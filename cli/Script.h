@@ -11,6 +11,7 @@
 
 namespace hel::interp {
 class GpuRunner;
+struct FirstLaunch;
 }
 
 namespace hel::cli {
@@ -30,6 +31,8 @@ struct ScriptOptions {
   interp::GpuRunner* gpu = nullptr;  // kernels run here when set
   std::string config;                // --config: replaces the kernels' configs
   std::string args;                  // --args (with kernel): call it on meta tensors
+  // `hel bench`: sees each device loop specialization before its first launch.
+  std::function<void(const interp::FirstLaunch&)> onFirstLaunch;
 };
 
 struct ScriptResult {

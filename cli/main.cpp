@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   hel::cli::addEmitCommand(app, &status);
   hel::cli::addRunCommands(app, &status);
   hel::cli::addDevicesCommand(app, &status);
+  hel::cli::addBenchCommand(app, &status);
   hel::cli::addPendingCommands(app, &status);
 
   try {

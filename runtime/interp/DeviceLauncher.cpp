@@ -10,6 +10,7 @@
 #include "lower/LowerDeviceLoop.h"
 #include "lower/Pipeline.h"
 #include "runtime/interp/Kernel.h"
+#include "runtime/interp/LaunchTiming.h"
 
 namespace hel::interp {
 namespace {
@@ -56,6 +57,7 @@ class ScopeEnvironment : public sema::HostEnvironment {
       binding.tensor.shape = tensor.shape();
       binding.tensor.strides = tensor.strides();
       binding.tensor.identity = identityOf(tensor);
+      binding.tensor.alignment = alignmentOf(tensor);
     } else if (auto* tuple = value.as<TupleObject>()) {
       binding.kind = Kind::Tuple;
       for (const Value& item : tuple->items) binding.items.push_back(bind(item));
@@ -79,6 +81,16 @@ class ScopeEnvironment : public sema::HostEnvironment {
       binding.text = typeName(value);
     }
     return binding;
+  }
+
+  // Up to 16 bytes. A meta tensor stands for a fresh allocation (aligned far
+  // more) viewed at its storage offset.
+  static int64_t alignmentOf(const Tensor& tensor) {
+    uint64_t address = tensor.isMeta() ? static_cast<uint64_t>(tensor.storageOffset()) * itemSize(tensor.dtype())
+                                       : reinterpret_cast<uintptr_t>(tensor.data());
+    int64_t alignment = 16;
+    while (alignment > 1 && address % static_cast<uint64_t>(alignment) != 0) alignment /= 2;
+    return alignment;
   }
 
   // Tensors are the same kernel parameter when they view the same memory the
@@ -106,8 +118,8 @@ void describe(const Value& value, std::string& key, TensorAliases& aliases) {
     auto [it, added] = aliases.ordinal.emplace(ScopeEnvironment::identityOf(tensor), aliases.tensors.size());
     if (added) aliases.tensors.push_back(tensor);
     size_t alias = it->second;
-    key += fmt::format("T{}[{}]/[{}]#{}", dtypeShortName(tensor.dtype()), fmt::join(tensor.shape(), ","),
-                       fmt::join(tensor.strides(), ","), alias);
+    key += fmt::format("T{}[{}]/[{}]#{}@{}", dtypeShortName(tensor.dtype()), fmt::join(tensor.shape(), ","),
+                       fmt::join(tensor.strides(), ","), alias, ScopeEnvironment::alignmentOf(tensor));
   } else if (value.isInt()) {
     key += fmt::format("i{}", value.asInt());
   } else if (value.isFloat()) {
@@ -152,6 +164,11 @@ int64_t defaultBlockSize(const ast::For& loop, bool topLevel, int dims, int64_t 
   return size;
 }
 
+// What the default config chose, as `hel bench` reports it.
+std::string defaultConfigText(const std::vector<int64_t>& blockSizes, const tir::Kernel& kernel) {
+  return fmt::format("default: block_sizes=[{}], num_warps={}", fmt::join(blockSizes, ", "), kernel.launch.numWarps);
+}
+
 }  // namespace
 
 struct DeviceLauncher::Compiled {
@@ -161,6 +178,10 @@ struct DeviceLauncher::Compiled {
   // Each pointer parameter's tensor, as its ordinal among the tensors the
   // loop's names reach (TensorAliases), which the cache key fixes.
   std::vector<size_t> tensorArgs;
+  // The block sizes the default config chose, in the order of the loop's tile
+  // dims (for `hel bench` to report); empty when the call gave a Config.
+  std::vector<int64_t> defaultBlockSizes;
+  bool launched = false;  // once: RunOptions::onFirstLaunch has seen it
 };
 
 DeviceLauncher::DeviceLauncher() = default;
@@ -211,6 +232,7 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
     if (auto* iter = ast::dynCast<ast::Call>(loop.iter.get()); iter && !iter->args.empty()) {
       if (auto* list = ast::dynCast<ast::List>(iter->args[0].get())) topLevelDims = static_cast<int>(list->elts.size());
     }
+    auto compiled = std::make_unique<Compiled>();
     options.blockSize = [&](const ast::For& tileLoop, int dim, int64_t extent, SourceRange range) -> int64_t {
       auto position = std::make_pair(static_cast<const void*>(&tileLoop), dim);
       auto it = kernel.blockSizeIndex.find(position);
@@ -227,9 +249,10 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
         return config->blockSizes[index];
       }
       bool topLevel = &tileLoop == &loop;
-      return defaultBlockSize(tileLoop, topLevel, topLevel ? std::max(topLevelDims, 1) : 1, extent);
+      int64_t size = defaultBlockSize(tileLoop, topLevel, topLevel ? std::max(topLevelDims, 1) : 1, extent);
+      compiled->defaultBlockSizes.push_back(size);
+      return size;
     };
-    auto compiled = std::make_unique<Compiled>();
     try {
       lower::LoweredLoop lowered = lower::lowerDeviceLoop(loop, environment, options);
       const auto& passes = interp.options().passes;
@@ -272,20 +295,38 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
     int64_t elements = static_cast<int64_t>(tensor.storage()->bytes() / itemSize(tensor.dtype())) - tensor.storageOffset();
     args.push_back(cpu::Argument::pointer(tensor.data(), elements, tensor.dtype()));
   }
-  if (compiled.gpu) {
-    try {
-      interp.options().gpu->run(*compiled.gpu, *compiled.module->kernels[0], args);
-    } catch (const RuntimeError& error) {
-      throw ScriptError{kExitRuntimeError, DiagnosticEngine::make(diag::GpuKernelFailed, loop.range,
-                                                                  kernel.function->name, error.what())};
+  const tir::Kernel& ir = *compiled.module->kernels[0];
+  GpuRunner* gpu = interp.options().gpu;
+  auto runOnHost = [&] {
+    std::vector<Diagnostic> faults;
+    DiagnosticEngine capture([&](const Diagnostic& d) { faults.push_back(d); });
+    if (!compiled.executable->run(args, capture))
+      throw ScriptError{kExitRuntimeError, faults.empty() ? DiagnosticEngine::make(diag::ScriptFailed, loop.range, "the kernel faulted")
+                                                          : faults.front()};
+  };
+  try {
+    if (!compiled.launched && interp.options().onFirstLaunch) {
+      compiled.launched = true;
+      std::vector<Tensor> tensors;
+      for (size_t ordinal : compiled.tensorArgs) tensors.push_back(aliases.tensors[ordinal]);
+      std::string config = call.config ? call.config->repr() : defaultConfigText(compiled.defaultBlockSizes, ir);
+      FirstLaunch first{kernel.function->name, config, static_cast<int>(loop.range.line()), ir, args, std::move(tensors), {}};
+      if (compiled.gpu) {
+        first.time = [&](const bench::Settings& settings) { return gpu->benchmark(*compiled.gpu, ir, args, settings); };
+      } else {
+        first.time = [&](const bench::Settings& settings) {
+          bench::WallClock clock;
+          return timeRepeatedLaunch(ir, args, clock, runOnHost, settings);
+        };
+      }
+      interp.options().onFirstLaunch(first);
     }
-    return;
+    if (compiled.gpu) gpu->run(*compiled.gpu, ir, args);
+    else runOnHost();
+  } catch (const RuntimeError& error) {
+    throw ScriptError{kExitRuntimeError,
+                      DiagnosticEngine::make(diag::GpuKernelFailed, loop.range, kernel.function->name, error.what())};
   }
-  std::vector<Diagnostic> faults;
-  DiagnosticEngine capture([&](const Diagnostic& d) { faults.push_back(d); });
-  if (!compiled.executable->run(args, capture))
-    throw ScriptError{kExitRuntimeError, faults.empty() ? DiagnosticEngine::make(diag::ScriptFailed, loop.range, "the kernel faulted")
-                                                        : faults.front()};
 }
 
 }  // namespace hel::interp

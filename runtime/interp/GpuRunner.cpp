@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "runtime/Errors.h"
+#include "runtime/cuda/EventClock.h"
+#include "runtime/interp/LaunchTiming.h"
 
 namespace hel::interp {
 
@@ -27,6 +29,21 @@ std::unique_ptr<GpuRunner::Compiled> GpuRunner::compile(const tir::Kernel& kerne
 }
 
 void GpuRunner::run(const Compiled& compiled, const tir::Kernel& kernel, const std::vector<cpu::Argument>& args) {
+  launch(compiled, kernel, args);
+  device_.synchronize();
+}
+
+bench::Timing GpuRunner::benchmark(const Compiled& compiled, const tir::Kernel& kernel,
+                                   const std::vector<cpu::Argument>& args, const bench::Settings& settings) {
+  // Tensors made on the host are moved to the GPU up front, not page by page by the
+  // first timed launches.
+  for (const cpu::Argument& arg : args)
+    if (arg.kind == cpu::Argument::Kind::Pointer) device_.prefetch(arg.data, arg.count * itemSize(arg.dtype));
+  cuda::EventClock clock(device_);
+  return timeRepeatedLaunch(kernel, args, clock, [&] { launch(compiled, kernel, args); }, settings);
+}
+
+void GpuRunner::launch(const Compiled& compiled, const tir::Kernel& kernel, const std::vector<cpu::Argument>& args) {
   // Each parameter's value, as cuLaunchKernel reads it through a pointer.
   union Slot {
     cuda::CUdeviceptr pointer;
@@ -75,7 +92,6 @@ void GpuRunner::run(const Compiled& compiled, const tir::Kernel& kernel, const s
   device_.launch(*compiled.kernel, {grid[0], grid[1], grid[2]},
                  {static_cast<unsigned>(compiled.ptx.threads), 1, 1},
                  static_cast<unsigned>(compiled.ptx.sharedBytes), params.data());
-  device_.synchronize();
 }
 
 }  // namespace hel::interp

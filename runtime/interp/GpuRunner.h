@@ -12,6 +12,7 @@
 #include "backend/nvptx/Codegen.h"
 #include "backend/nvptx/PtxCache.h"
 #include "lower/IR.h"
+#include "runtime/bench/Benchmark.h"
 #include "runtime/Tensor.h"
 #include "runtime/cuda/CudaDevice.h"
 
@@ -34,6 +35,10 @@ class GpuRunner {
   // the parameter when a tensor is not on the GPU, and cuda::CudaError when the
   // kernel faults.
   void run(const Compiled& compiled, const tir::Kernel& kernel, const std::vector<cpu::Argument>& args);
+  // Times launches with `args` (bench::benchmark with CUDA events, the L2 flushed
+  // before each), leaving memory as one run() would find it.
+  bench::Timing benchmark(const Compiled& compiled, const tir::Kernel& kernel, const std::vector<cpu::Argument>& args,
+                          const bench::Settings& settings);
 
   // Whether compile() reads and writes the on-disk PTX cache (`--no-cache`).
   void setUseCache(bool useCache) { useCache_ = useCache; }
@@ -43,6 +48,8 @@ class GpuRunner {
 
  private:
   explicit GpuRunner(cuda::CudaDevice& device);
+  // run() without the wait.
+  void launch(const Compiled& compiled, const tir::Kernel& kernel, const std::vector<cpu::Argument>& args);
   cuda::CudaDevice& device_;
   nvptx::Target target_;
   nvptx::PtxCache cache_;

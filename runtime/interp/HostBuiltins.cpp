@@ -15,6 +15,9 @@
 #include "runtime/Npy.h"
 #include "runtime/Random.h"
 #include "runtime/TensorOps.h"
+#include "runtime/bench/Benchmark.h"
+#include "runtime/cuda/EventClock.h"
+#include "runtime/interp/GpuRunner.h"
 #include "runtime/interp/Kernel.h"
 
 namespace hel::interp {
@@ -240,24 +243,21 @@ std::string closeReport(Interpreter& interp, const Value& actual, const Value& e
   }
 }
 
-// Milliseconds per call of `fn`, Triton's do_bench on the host: warm up, then
-// the median of repeated calls within about `rep` milliseconds.
+// Milliseconds per call of `fn`, as Triton's do_bench measures it (runtime/bench): with
+// CUDA events and the L2 flushed before each call where kernels run on the GPU, with the
+// wall clock on the CPU backend.
 double benchmark(Interpreter& interp, const Value& fn, double warmupMs, double repMs, SourceRange range) {
-  using Clock = std::chrono::steady_clock;
   auto once = [&] {
     CallArgs none{{}, {}, {}, range, {}};
-    auto start = Clock::now();
     interp.call(fn, none);
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   };
-  double first = once();
-  int warmups = static_cast<int>(std::clamp(warmupMs / std::max(first, 1e-3), 0.0, 25.0));
-  for (int i = 0; i < warmups; ++i) once();
-  int reps = static_cast<int>(std::clamp(repMs / std::max(first, 1e-3), 1.0, 100.0));
-  std::vector<double> times;
-  for (int i = 0; i < reps; ++i) times.push_back(once());
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+  bench::Settings settings{warmupMs, repMs};
+  if (GpuRunner* gpu = interp.options().gpu; gpu && interp.options().device.isCuda()) {
+    cuda::EventClock clock(gpu->device());
+    return bench::benchmark(clock, once, settings).medianMs;
+  }
+  bench::WallClock clock;
+  return bench::benchmark(clock, once, settings).medianMs;
 }
 
 std::optional<ReduceOp> pythonMinMax(const std::string& op) {

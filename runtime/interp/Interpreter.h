@@ -110,6 +110,7 @@ struct NativeObject : Object {
 
 class DeviceLauncher;
 class GpuRunner;
+struct FirstLaunch;
 
 struct RunOptions {
   Device device = Device::cpu();  // where `device="cuda"` tensors live
@@ -121,6 +122,9 @@ struct RunOptions {
   std::function<void(const tir::Module&)> onCompiled;
   // Kernels run on this GPU when set, else on the CPU backend.
   GpuRunner* gpu = nullptr;
+  // `hel bench`: sees each device loop specialization once, before its first launch
+  // (LaunchTiming.h).
+  std::function<void(const FirstLaunch&)> onFirstLaunch;
   // `--config 'block_sizes=[16],num_warps=2'`: the arguments of a helion.Config
   // that replaces the config of every kernel (of `configKernel` only, if set).
   std::string configOverride;

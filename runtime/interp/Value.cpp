@@ -107,6 +107,7 @@ std::string DictObject::repr() const {
 namespace {
 bool sameKey(const Value& a, const Value& b) {
   if (a.isStr() && b.isStr()) return a.asStr() == b.asStr();
+  if (a.isDType() && b.isDType()) return a.asDType() == b.asDType();
   if ((a.isInt() || a.isBool()) && (b.isInt() || b.isBool()))
     return a.toScalar().toInt() == b.toScalar().toInt();
   return false;

@@ -1,0 +1,67 @@
+#include "cli/DeviceOptions.h"
+
+#include <iostream>
+
+#include "runtime/interp/GpuRunner.h"
+
+namespace hel::cli {
+
+void addDeviceOptions(CLI::App* command, DeviceOptions& options) {
+  command->add_option("--device", options.device, "Where tensors created on \"cuda\" live and kernels run")
+      ->check(CLI::IsMember({"cuda", "cpu", "meta"}));
+  command->add_flag("--no-cache", options.noCache, "Compile kernels again instead of reading $HEL_CACHE_DIR (~/.cache/hel)");
+  command->add_option("--autotune", options.autotune, "Tuning of kernels without a config")
+      ->check(CLI::IsMember({"none", "quick", "full"}));
+}
+
+void addRunOptions(CLI::App* command, ScriptRunOptions& options) {
+  addDeviceOptions(command, options.device);
+  CLI::Option* kernel =
+      command->add_option("--kernel", options.kernel, "Run only this kernel, on the --data case, and compare");
+  CLI::Option* data =
+      command->add_option("--data", options.caseDir, "A reference-data case folder (case.toml and .npy files)");
+  kernel->needs(data);
+  data->needs(kernel);
+  command->add_option("--config", options.config,
+                      "Replace the config of every kernel (of --kernel's only) with helion.Config(CONFIG), "
+                      "e.g. 'block_sizes=[64],num_warps=2'");
+}
+
+interp::GpuRunner* gpuRunner(std::string* whyNot) {
+  static std::string reason;
+  static std::unique_ptr<interp::GpuRunner> runner = interp::GpuRunner::create(&reason);
+  *whyNot = reason;
+  return runner.get();
+}
+
+std::optional<ScriptOptions> scriptOptions(const DeviceOptions& options) {
+  ScriptOptions out;
+  out.autotune = options.autotune;
+  if (options.device == "meta") {
+    out.device = Device::meta();
+  } else if (options.device == "cpu") {
+    out.device = Device::cpu();
+  } else {
+    std::string whyNot;
+    out.gpu = gpuRunner(&whyNot);
+    if (out.gpu) {
+      out.gpu->setUseCache(!options.noCache);
+      out.device = Device::cuda();
+    } else if (options.device == "cuda") {
+      std::cerr << "hel: error: " << whyNot << "\n";
+      return std::nullopt;
+    } else {
+      std::cerr << "hel: note: running kernels on the CPU: " << whyNot << "\n";
+      out.device = Device::cpu();
+    }
+  }
+  return out;
+}
+
+void applyRunOptions(const ScriptRunOptions& options, ScriptOptions& script) {
+  script.kernel = options.kernel;
+  script.caseDir = options.caseDir;
+  script.config = options.config;
+}
+
+}  // namespace hel::cli
