@@ -44,7 +44,9 @@ bool parseIRDType(std::string_view text, DType* dtype) {
 std::string toString(const Type& type) {
   switch (type.kind) {
     case Type::Kind::Scalar: return irName(type.dtype);
-    case Type::Kind::Pointer: return fmt::format("ptr<{}>", irName(type.dtype));
+    case Type::Kind::Pointer:
+      if (type.alignment) return fmt::format("ptr<{}, align {}>", irName(type.dtype), type.alignment);
+      return fmt::format("ptr<{}>", irName(type.dtype));
     case Type::Kind::Tile: return fmt::format("<{}x{}>", fmt::join(type.shape, "x"), irName(type.dtype));
   }
   return "?";

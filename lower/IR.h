@@ -46,10 +46,14 @@ struct Type {
   Kind kind = Kind::Scalar;
   DType dtype = DType::Float32;  // element type; the pointee for pointers
   std::vector<int64_t> shape;    // tiles only; every dim >= 1
+  // Pointers only: bytes the address is known to be a multiple of (a power of
+  // two), from the tensor the kernel was specialized for; 0 when only the
+  // pointee's own alignment is known. Vector loads and stores rely on it.
+  int64_t alignment = 0;
 
   static Type scalar(DType dtype) { return {Kind::Scalar, dtype, {}}; }
   static Type tile(DType dtype, std::vector<int64_t> shape) { return {Kind::Tile, dtype, std::move(shape)}; }
-  static Type pointer(DType pointee) { return {Kind::Pointer, pointee, {}}; }
+  static Type pointer(DType pointee, int64_t alignment = 0) { return {Kind::Pointer, pointee, {}, alignment}; }
 
   bool isScalar() const { return kind == Kind::Scalar; }
   bool isTile() const { return kind == Kind::Tile; }
@@ -57,10 +61,10 @@ struct Type {
   int64_t rank() const { return static_cast<int64_t>(shape.size()); }
   int64_t numElements() const;
   // The same shape (or scalar-ness) with another element type.
-  Type withDType(DType other) const { return {kind, other, shape}; }
+  Type withDType(DType other) const { return {kind, other, shape, alignment}; }
 
   bool operator==(const Type& other) const {
-    return kind == other.kind && dtype == other.dtype && shape == other.shape;
+    return kind == other.kind && dtype == other.dtype && shape == other.shape && alignment == other.alignment;
   }
   bool operator!=(const Type& other) const { return !(*this == other); }
 };

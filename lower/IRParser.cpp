@@ -177,8 +177,17 @@ class Parser {
     if (acceptKeyword("ptr")) {
       expect('<');
       DType dtype = parseDType();
+      int64_t alignment = 0;
+      if (accept(',')) {
+        expectKeyword("align");
+        skipSpace();
+        size_t begin = pos_;
+        alignment = parseInteger();
+        if (alignment < 1 || (alignment & (alignment - 1)) != 0)
+          fail(diag::TirExpected, from(begin), "an alignment that is a power of two");
+      }
       expect('>');
-      return Type::pointer(dtype);
+      return Type::pointer(dtype, alignment);
     }
     return Type::scalar(parseDType());
   }

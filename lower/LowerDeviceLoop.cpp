@@ -1795,7 +1795,7 @@ int Lowering::tensorParam(const HostBinding& binding, const std::string& name) {
   TensorParam param;
   param.name = name;
   param.info = binding.tensor;
-  param.pointer = tir::addParam(*kernel_, Type::pointer(binding.tensor.dtype), name);
+  param.pointer = tir::addParam(*kernel_, Type::pointer(binding.tensor.dtype, binding.tensor.alignment), name);
   tensors_.push_back(param);
   return static_cast<int>(tensors_.size() - 1);
 }

@@ -24,6 +24,9 @@ struct HostTensorInfo {
   // Identifies the tensor for the launch: two names bound to one tensor object
   // share a kernel parameter.
   const void* identity = nullptr;
+  // Bytes its first element's address is a multiple of, up to 16 (a power of
+  // two): what vector loads and stores of the kernel may assume.
+  int64_t alignment = 16;
 };
 
 struct HostBinding {

@@ -1,0 +1,134 @@
+// One tile IR kernel to one LLVM function (private to backend/nvptx).
+//
+// Each tile value lives in the layout LayoutAssignment chose for it, as one
+// LLVM value per register slot of each thread (Slots); a scalar is one LLVM
+// value that every thread computes alike. The code is split by what it does:
+// KernelCodegen.cpp walks the ops and keeps values and layouts, Math.cpp is
+// elementwise arithmetic, Memory.cpp loads, stores and atomics, and
+// Collective.cpp what moves elements between threads (layout conversions,
+// reductions, scans, dot).
+#pragma once
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "backend/nvptx/Codegen.h"
+#include "backend/nvptx/Layout.h"
+#include "backend/nvptx/LayoutAssignment.h"
+#include "lower/AxisInfo.h"
+#include "support/Ops.h"
+
+namespace hel::nvptx {
+
+[[noreturn]] void unsupported(const tir::Op& op, const std::string& what);
+
+// A tile in one thread: slot k holds the element whose index has register bits k.
+using Slots = std::vector<llvm::Value*>;
+
+class KernelCodegen {
+ public:
+  KernelCodegen(const tir::Kernel& kernel, llvm::Module& module);
+
+  void emit();
+  int64_t threads() const { return int64_t{1} << threadBits_; }
+  int64_t sharedBytes() const { return sharedBytes_; }
+
+ private:
+  // ---- types (KernelCodegen.cpp) ----
+  llvm::Type* elementType(DType dtype) const;
+  llvm::Type* memoryType(DType dtype) const;  // i1 is a byte in memory
+  llvm::Value* constantOf(DType dtype, const tir::Attribute& value);
+
+  // ---- values and layouts (KernelCodegen.cpp) ----
+  llvm::Value* scalar(const tir::Value* value) const { return scalars_.at(value); }
+  // `value` (a tile) in `layout`: as computed when that is its layout, else
+  // recomputed (rematerialized) or converted through shared memory.
+  Slots get(const tir::Value* value, const Layout& layout);
+  // A pure op's result computed in `layout` (elementwise, shape ops, constants).
+  Slots compute(const tir::Op& op, const Layout& layout);
+  // The element index bits that the thread id contributes in `layout`.
+  llvm::Value* threadElementBits(const Layout& layout);
+  // The coordinate along `dim` of each slot's element.
+  Slots coordinate(const Layout& layout, const std::vector<int64_t>& shape, size_t dim);
+  // An i1 that is false in threads that hold copies in `layout`; null when none do.
+  llvm::Value* ownsElements(const Layout& layout);
+
+  // ---- ops (KernelCodegen.cpp) ----
+  void emitBlock(const tir::Block& block);
+  void emitOp(const tir::Op& op);
+  void emitScalar(const tir::Op& op);
+  void emitFor(const tir::Op& op);
+  void emitIf(const tir::Op& op);
+  void define(const tir::Value* value, Slots slots);
+
+  // ---- elementwise (Math.cpp) ----
+  llvm::Value* unary(const tir::Op& op, UnaryOp kind, DType dtype, llvm::Value* x);
+  llvm::Value* binary(const tir::Op& op, BinaryOp kind, DType dtype, llvm::Value* a, llvm::Value* c);
+  llvm::Value* cast(llvm::Value* x, DType from, DType to);
+  llvm::Value* elementwise(const tir::Op& op, const std::vector<llvm::Value*>& operands);
+  llvm::Value* toFloat(llvm::Value* x, DType dtype);    // f16/bf16 -> f32
+  llvm::Value* fromFloat(llvm::Value* x, DType dtype);  // f32 -> f16/bf16
+  llvm::Value* approxExp2(llvm::Value* x);
+  llvm::Value* exp(llvm::Value* x);
+  llvm::Value* tanh(llvm::Value* x);
+  llvm::Value* erf(llvm::Value* x);
+  // c[0] + z (c[1] + z (c[2] + ...)), in f32.
+  llvm::Value* polynomial(llvm::Value* z, std::initializer_list<double> coefficients);
+
+  // ---- memory (Memory.cpp) ----
+  void memoryOp(const tir::Op& op);
+  // How many consecutive slots one access may cover.
+  int64_t vectorWidth(const tir::Op& op, const Layout& layout, const tir::Value* mask);
+  std::vector<llvm::Value*> loadVector(llvm::Value* address, DType dtype, int64_t width, llvm::Value* on,
+                          const std::vector<llvm::Value*>& others, bool readOnly);
+  void storeVector(llvm::Value* address, DType dtype, const std::vector<llvm::Value*>& values, llvm::Value* on);
+  llvm::Value* atomic(const tir::Op& op, llvm::Value* address, llvm::Value* compare, llvm::Value* value);
+  // Runs `body` only where `condition` holds; returns its value, or `otherwise`.
+  llvm::Value* guarded(llvm::Value* condition, llvm::Type* type, llvm::Value* otherwise,
+                       const std::function<llvm::Value*()>& body);
+
+  // ---- across threads (Collective.cpp) ----
+  void barrier();
+  llvm::Value* sharedAddress(int64_t byteOffset, llvm::Value* index, DType dtype);
+  llvm::Value* readShared(int64_t byteOffset, llvm::Value* index, DType dtype);
+  void writeShared(int64_t byteOffset, llvm::Value* index, DType dtype, llvm::Value* element);
+  // Writes a tile held in `layout` to shared memory at `byteOffset`, row-major.
+  void spill(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset);
+  // Every element index of `layout`'s slots in this thread.
+  Slots elementIndices(const Layout& layout);
+  Slots convert(const Slots& slots, const tir::Type& type, const Layout& from, const Layout& to);
+  llvm::Value* shuffleXor(llvm::Value* value, int laneMask);
+  void reduce(const tir::Op& op);
+  void scan(const tir::Op& op);
+  void dot(const tir::Op& op);
+  // A counted loop [0, count) in LLVM IR; body(iv, carried) returns the next carried value.
+  llvm::Value* countedLoop(int64_t count, llvm::Value* init,
+                           const std::function<llvm::Value*(llvm::Value* iv, llvm::Value* carried)>& body);
+
+  const tir::Kernel& kernel_;
+  llvm::Module& module_;
+  llvm::LLVMContext& context_;
+  llvm::IRBuilder<> b_;
+  int threadBits_;
+  LayoutAssignment layouts_;
+  tir::AxisInfo axisInfo_;
+  llvm::Function* function_ = nullptr;
+  llvm::GlobalVariable* shared_ = nullptr;
+  int64_t sharedBytes_ = 0;
+  llvm::Value* threadId_ = nullptr;
+  std::unordered_map<const tir::Value*, llvm::Value*> scalars_;
+  std::unordered_map<const tir::Value*, Slots> tiles_;  // in their assigned layouts
+  // Tiles recomputed or converted into another layout, valid in the block
+  // where they were made: (value, layout, block) -> slots.
+  std::map<std::tuple<const tir::Value*, std::string, llvm::BasicBlock*>, Slots> other_;
+  std::unordered_map<const tir::Value*, bool> written_;  // pointer params stored to
+};
+
+}  // namespace hel::nvptx

@@ -1,0 +1,126 @@
+#include "backend/nvptx/Layout.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace hel::nvptx {
+
+int log2Exact(int64_t value) {
+  if (value < 1 || (value & (value - 1)) != 0) throw std::logic_error("layout of a size that is not a power of two");
+  int bits = 0;
+  while ((int64_t{1} << bits) < value) ++bits;
+  return bits;
+}
+
+int Layout::registerBits() const {
+  return static_cast<int>(std::count(bits.begin(), bits.end(), kRegister));
+}
+
+uint32_t Layout::replicatedThreadMask() const {
+  uint32_t mask = (uint32_t{1} << threadBits) - 1;
+  for (int bit : bits)
+    if (bit != kRegister) mask &= ~(uint32_t{1} << bit);
+  return mask;
+}
+
+int64_t Layout::elementBitsOfSlot(int64_t slot) const {
+  int64_t element = 0;
+  int k = 0;
+  for (size_t f = 0; f < bits.size(); ++f) {
+    if (bits[f] != kRegister) continue;
+    if ((slot >> k) & 1) element |= int64_t{1} << f;
+    ++k;
+  }
+  return element;
+}
+
+int64_t Layout::slotOfElement(int64_t element) const {
+  int64_t slot = 0;
+  int k = 0;
+  for (size_t f = 0; f < bits.size(); ++f) {
+    if (bits[f] != kRegister) continue;
+    if ((element >> f) & 1) slot |= int64_t{1} << k;
+    ++k;
+  }
+  return slot;
+}
+
+std::string Layout::str() const {
+  std::string text = "[";
+  for (size_t f = 0; f < bits.size(); ++f) {
+    if (f) text += ' ';
+    text += bits[f] == kRegister ? "r" : "t" + std::to_string(bits[f]);
+  }
+  return text + "]";
+}
+
+std::vector<int> dimBitOffsets(const std::vector<int64_t>& shape) {
+  std::vector<int> offsets(shape.size());
+  int offset = 0;
+  for (size_t d = shape.size(); d-- > 0;) {
+    offsets[d] = offset;
+    offset += log2Exact(shape[d]);
+  }
+  return offsets;
+}
+
+Layout canonicalLayout(const std::vector<int64_t>& shape, int threadBits) {
+  int elementBits = 0;
+  for (int64_t size : shape) elementBits += log2Exact(size);
+  Layout layout;
+  layout.threadBits = threadBits;
+  int vectorBits = std::clamp(elementBits - threadBits, 0, 2);
+  for (int f = 0; f < elementBits; ++f) {
+    int threadBit = f - vectorBits;
+    layout.bits.push_back(threadBit >= 0 && threadBit < threadBits ? threadBit : Layout::kRegister);
+  }
+  return layout;
+}
+
+Layout dropDims(const Layout& layout, const std::vector<int64_t>& shape, const std::vector<bool>& dropped) {
+  std::vector<int> offsets = dimBitOffsets(shape);
+  Layout result;
+  result.threadBits = layout.threadBits;
+  for (size_t dim = shape.size(); dim-- > 0;) {
+    if (dropped.at(dim)) continue;
+    for (int b = 0; b < log2Exact(shape[dim]); ++b) result.bits.push_back(layout.bits.at(offsets[dim] + b));
+  }
+  return result;
+}
+
+std::vector<bool> registerBitsKept(const Layout& layout, const std::vector<int64_t>& shape, const std::vector<bool>& dropped) {
+  std::vector<int> offsets = dimBitOffsets(shape);
+  std::vector<bool> kept;
+  for (size_t dim = shape.size(); dim-- > 0;)
+    for (int b = 0; b < log2Exact(shape[dim]); ++b)
+      if (layout.bits.at(offsets[dim] + b) == Layout::kRegister) kept.push_back(!dropped[dim]);
+  return kept;
+}
+
+int64_t compressSlot(int64_t slot, const std::vector<bool>& kept) {
+  int64_t compressed = 0;
+  int k = 0;
+  for (size_t bit = 0; bit < kept.size(); ++bit) {
+    if (!kept[bit]) continue;
+    if ((slot >> bit) & 1) compressed |= int64_t{1} << k;
+    ++k;
+  }
+  return compressed;
+}
+
+Layout unpermuteLayout(const Layout& layout, const std::vector<int64_t>& sourceShape, const std::vector<int64_t>& order) {
+  std::vector<int64_t> resultShape;
+  for (int64_t axis : order) resultShape.push_back(sourceShape[axis]);
+  std::vector<int> sourceOffsets = dimBitOffsets(sourceShape);
+  std::vector<int> resultOffsets = dimBitOffsets(resultShape);
+  Layout source;
+  source.threadBits = layout.threadBits;
+  source.bits.resize(layout.bits.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    int width = log2Exact(resultShape[i]);
+    for (int b = 0; b < width; ++b) source.bits[sourceOffsets[order[i]] + b] = layout.bits[resultOffsets[i] + b];
+  }
+  return source;
+}
+
+}  // namespace hel::nvptx

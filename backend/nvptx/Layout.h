@@ -1,0 +1,79 @@
+// How a tile's elements are spread over the threads of a program and the
+// registers of each thread.
+//
+// Tile sizes on the GPU are powers of two, so an element's row-major index is a
+// string of bits, and a layout says for each bit where it comes from: a
+// register bit (which of the thread's slots holds the element) or a bit of the
+// thread id. This is Triton's blocked layout expressed as a bit map (the
+// permutation case of its linear layouts): the canonical layout puts up to
+// four consecutive elements in one thread's registers (one 16-byte vector for
+// f32), the next bits on the lanes of a warp, then on the warps, and the rest
+// in more registers, so that a warp's accesses to a contiguous row coalesce.
+//
+// Thread-id bits that no element bit uses replicate the tile: threads that
+// differ only in them hold the same elements. That keeps every slot of every
+// thread valid (no guards), at the price of deduplicating stores and atomics.
+//
+// Registers are numbered in element-bit order: slot bit k is the k-th register
+// bit counting from the element index's least significant bit. Two layouts are
+// the same exactly when their bit maps are.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hel::nvptx {
+
+struct Layout {
+  static constexpr int kRegister = -1;
+  // For each bit of the element index, least significant first: kRegister or
+  // the thread-id bit that selects it.
+  std::vector<int> bits;
+  int threadBits = 0;  // log2 of the program's threads
+
+  int registerBits() const;
+  int64_t slots() const { return int64_t{1} << registerBits(); }
+  // The thread-id bits that hold copies (no element bit maps to them).
+  uint32_t replicatedThreadMask() const;
+  // The element-index bits that register slot `slot` sets.
+  int64_t elementBitsOfSlot(int64_t slot) const;
+  // The slot of an element whose index has these register bits set (the
+  // thread bits of `element` are ignored).
+  int64_t slotOfElement(int64_t element) const;
+
+  bool operator==(const Layout& other) const { return bits == other.bits && threadBits == other.threadBits; }
+  bool operator!=(const Layout& other) const { return !(*this == other); }
+  // `[r r t0 t1 t2 t3 t4 t5 r]`, least significant bit first: for tests and dumps.
+  std::string str() const;
+};
+
+// log2 of a power of two.
+int log2Exact(int64_t value);
+
+// The first element-index bit of each dim (row-major: the last dim's bits are
+// the least significant).
+std::vector<int> dimBitOffsets(const std::vector<int64_t>& shape);
+
+// The coalescing layout of `shape` for programs of 2^threadBits threads: up to
+// two register bits of vector (only when the tile has at least four elements
+// per thread), then thread bits in order, then registers.
+Layout canonicalLayout(const std::vector<int64_t>& shape, int threadBits);
+
+// `layout` of a tile of `shape` without the bits of the dims where `dropped`
+// is true: the layout of a reduction's result, or the layout a broadcast's
+// size-1 source needs so that the broadcast stays within each thread.
+Layout dropDims(const Layout& layout, const std::vector<int64_t>& shape, const std::vector<bool>& dropped);
+
+// For each register bit of `layout` (a tile of `shape`), whether its dim is
+// kept (not `dropped`): with compressSlot, where a slot's element lands in
+// the tile without those dims.
+std::vector<bool> registerBitsKept(const Layout& layout, const std::vector<int64_t>& shape, const std::vector<bool>& dropped);
+// `slot` with the register bits that `kept` marks false removed.
+int64_t compressSlot(int64_t slot, const std::vector<bool>& kept);
+
+// The layout a permute's source (of shape `sourceShape`) needs so that result
+// `layout` (result dim i = source dim order[i]) is a relabelling of registers.
+Layout unpermuteLayout(const Layout& layout, const std::vector<int64_t>& sourceShape, const std::vector<int64_t>& order);
+
+}  // namespace hel::nvptx

@@ -1,0 +1,107 @@
+#include "backend/nvptx/LayoutAssignment.h"
+
+namespace hel::nvptx {
+
+LayoutAssignment::LayoutAssignment(const tir::Kernel& kernel, int threadBits) : threadBits_(threadBits) {
+  visit(kernel.body);
+}
+
+const Layout* LayoutAssignment::layoutOf(const tir::Value* value) const {
+  auto it = layouts_.find(value);
+  return it == layouts_.end() ? nullptr : &it->second;
+}
+
+Layout LayoutAssignment::layoutOrCanonical(const tir::Value* value) const {
+  const Layout* layout = layoutOf(value);
+  return layout ? *layout : canonical(value->type());
+}
+
+void LayoutAssignment::visit(const tir::Block& block) {
+  for (const auto& op : block.ops()) {
+    if (op->kind() == tir::OpKind::For) visitFor(*op);
+    else {
+      for (const auto& region : op->regions()) visit(region->body());
+      assign(*op);
+    }
+  }
+}
+
+void LayoutAssignment::visitFor(const tir::Op& op) {
+  const tir::Block& body = op.regions()[0]->body();
+  const tir::Op& yield = *body.ops().back();
+  size_t carried = op.operands().size() - 3;
+  auto argument = [&](size_t i) { return body.argument(i + 1); };
+  for (size_t i = 0; i < carried; ++i)
+    if (const Layout* init = layoutOf(op.operand(i + 3))) set(argument(i), *init);
+  // Carried values without a layout yet take what the body makes of them; a
+  // second visit sees the body with those layouts.
+  for (int round = 0; round < 2; ++round) {
+    visit(body);
+    bool changed = false;
+    for (size_t i = 0; i < carried; ++i) {
+      if (!argument(i)->type().isTile() || layoutOf(argument(i))) continue;
+      if (const Layout* yielded = layoutOf(yield.operand(i))) {
+        set(argument(i), *yielded);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  bool defaulted = false;
+  for (size_t i = 0; i < carried; ++i) {
+    if (!argument(i)->type().isTile() || layoutOf(argument(i))) continue;
+    set(argument(i), canonical(argument(i)->type()));
+    defaulted = true;
+  }
+  if (defaulted) visit(body);
+  for (size_t i = 0; i < carried; ++i)
+    if (const Layout* layout = layoutOf(argument(i))) set(op.result(i), *layout);
+}
+
+void LayoutAssignment::assign(const tir::Op& op) {
+  if (op.kind() == tir::OpKind::If) {
+    for (size_t i = 0; i < op.numResults(); ++i) {
+      const tir::Value* result = op.result(i);
+      if (!result->type().isTile()) continue;
+      const Layout* fromThen = layoutOf(op.regions()[0]->body().ops().back()->operand(i));
+      const Layout* fromElse = layoutOf(op.regions()[1]->body().ops().back()->operand(i));
+      set(result, fromThen ? *fromThen : fromElse ? *fromElse : canonical(result->type()));
+    }
+    return;
+  }
+  if (op.numResults() == 0 || !op.result()->type().isTile()) return;
+  const tir::Type& type = op.result()->type();
+  const Layout* first = nullptr;
+  for (const tir::Value* operand : op.operands())
+    if (const Layout* layout = layoutOf(operand); layout && !first) first = layout;
+  switch (op.kind()) {
+    case tir::OpKind::Constant:
+    case tir::OpKind::Arange:
+    case tir::OpKind::Splat: return;
+    case tir::OpKind::ExpandDims:
+    case tir::OpKind::Reshape:
+    case tir::OpKind::Unary:
+    case tir::OpKind::Cast:
+    case tir::OpKind::Binary:
+    case tir::OpKind::Select:
+      // Row-major order is kept by expand_dims and reshape, so the bit map is too.
+      if (first) set(op.result(), *first);
+      return;
+    case tir::OpKind::Broadcast:
+    case tir::OpKind::Permute:
+      if (first) set(op.result(), canonical(type));
+      return;
+    case tir::OpKind::Reduce: {
+      const tir::Type& input = op.operand(0)->type();
+      std::vector<bool> dropped(input.shape.size(), false);
+      dropped[op.intAttr("axis")] = true;
+      set(op.result(), dropDims(layoutOrCanonical(op.operand(0)), input.shape, dropped));
+      return;
+    }
+    case tir::OpKind::Scan: set(op.result(), layoutOrCanonical(op.operand(0))); return;
+    case tir::OpKind::Dot: set(op.result(), layoutOrCanonical(op.operand(2))); return;
+    default: set(op.result(), canonical(type)); return;  // load, atomic
+  }
+}
+
+}  // namespace hel::nvptx

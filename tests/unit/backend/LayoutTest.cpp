@@ -1,0 +1,99 @@
+// The GPU backend's layouts: the canonical bit maps, slices, permutes, and
+// the layouts LayoutAssignment gives a softmax-like kernel.
+#include <catch2/catch.hpp>
+
+#include "backend/nvptx/Layout.h"
+#include "backend/nvptx/LayoutAssignment.h"
+#include "tests/unit/lower/TirTestUtil.h"
+
+using namespace hel;
+using namespace hel::nvptx;
+
+TEST_CASE("canonical layouts vectorize, then spread over lanes and warps") {
+  // 128 threads (7 thread bits), 32x64 elements (11 bits): 4 per vector, then
+  // the 7 thread bits, then two more register bits.
+  Layout layout = canonicalLayout({32, 64}, 7);
+  CHECK(layout.str() == "[r r t0 t1 t2 t3 t4 t5 t6 r r]");
+  CHECK(layout.slots() == 16);
+  CHECK(layout.replicatedThreadMask() == 0);
+  // Slot 5 = register bits 0 and 2: element bits 0 and 9.
+  CHECK(layout.elementBitsOfSlot(5) == (1 | 512));
+  CHECK(layout.slotOfElement(1 | 512 | 4) == 5);
+}
+
+TEST_CASE("small tiles replicate over the threads they do not fill") {
+  Layout layout = canonicalLayout({32}, 7);
+  CHECK(layout.str() == "[t0 t1 t2 t3 t4]");
+  CHECK(layout.slots() == 1);
+  CHECK(layout.replicatedThreadMask() == 0b1100000);
+  // Between 1 and 4 elements per thread: a 2-wide vector.
+  CHECK(canonicalLayout({256}, 7).str() == "[r t0 t1 t2 t3 t4 t5 t6]");
+}
+
+TEST_CASE("dropping a dim keeps the other bits where they were") {
+  Layout layout = canonicalLayout({4, 64}, 7);
+  CHECK(layout.str() == "[r t0 t1 t2 t3 t4 t5 t6]");
+  CHECK(dropDims(layout, {4, 64}, {false, true}).str() == "[t5 t6]");
+  CHECK(dropDims(layout, {4, 64}, {true, false}).str() == "[r t0 t1 t2 t3 t4]");
+  CHECK(registerBitsKept(canonicalLayout({32, 64}, 7), {32, 64}, {false, true}) ==
+        std::vector<bool>{false, false, true, true});
+  CHECK(compressSlot(0b1101, {false, false, true, true}) == 0b11);
+}
+
+TEST_CASE("a permute's source layout moves each dim's bits with it") {
+  // Result [64, 32] = source [32, 64] transposed.
+  Layout result = canonicalLayout({64, 32}, 7);
+  Layout source = unpermuteLayout(result, {32, 64}, {1, 0});
+  // The result's row bits (its high 6) are the source's column bits (low 6).
+  CHECK(source.str() == "[t3 t4 t5 t6 r r r r t0 t1 t2]");
+}
+
+TEST_CASE("layout assignment: a reduction's slice broadcasts back without moving data") {
+  auto parsed = tir::testing::parseText(R"(kernel @rows(%x: ptr<f32>, %out: ptr<f32>) grid [1 / 1] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
+  %0 = arange {start = 0, end = 256} : <256xi32>
+  %1 = reshape %0 : <4x64xi32>
+  %2 = load %x, %1 : <4x64xf32>
+  %3 = reduce %2 {op = "max", axis = 1} : <4xf32>
+  %4 = expand_dims %3 {axis = 1} : <4x1xf32>
+  %5 = broadcast %4 : <4x64xf32>
+  %6 = sub %2, %5 : <4x64xf32>
+  store %out, %1, %6
+  return
+}
+)");
+  REQUIRE(parsed.module);
+  const tir::Kernel& kernel = *parsed.module->kernels[0];
+  LayoutAssignment layouts(kernel, 7);
+  auto result = [&](size_t index) { return kernel.body.ops()[index]->result(); };
+  CHECK(layouts.layoutOf(result(0)) == nullptr);  // arange: recomputed where used
+  CHECK(layouts.layoutOf(result(2))->str() == "[r t0 t1 t2 t3 t4 t5 t6]");
+  CHECK(layouts.layoutOf(result(3))->str() == "[t5 t6]");
+  CHECK(*layouts.layoutOf(result(5)) == *layouts.layoutOf(result(2)));
+  CHECK(*layouts.layoutOf(result(6)) == *layouts.layoutOf(result(2)));
+}
+
+TEST_CASE("layout assignment: a loop-carried value takes the layout its body gives it") {
+  auto parsed = tir::testing::parseText(R"(kernel @rowmax(%x: ptr<f32>) grid [1 / 1] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
+  %0 = const {value = 0} : i32
+  %1 = const {value = 4} : i32
+  %2 = const {value = 1} : i32
+  %3 = const {value = -inf} : <4xf32>
+  %4 = arange {start = 0, end = 256} : <256xi32>
+  %5 = reshape %4 : <4x64xi32>
+  %6 = for %0, %1, %2, %3 : <4xf32> {
+  ^bb(%7: i32, %8: <4xf32>):
+    %9 = load %x, %5 : <4x64xf32>
+    %10 = reduce %9 {op = "max", axis = 1} : <4xf32>
+    %11 = maximum %8, %10 : <4xf32>
+    yield %11
+  }
+  return
+}
+)");
+  REQUIRE(parsed.module);
+  const tir::Kernel& kernel = *parsed.module->kernels[0];
+  LayoutAssignment layouts(kernel, 7);
+  const tir::Op& loop = *kernel.body.ops()[6];
+  CHECK(layouts.layoutOf(loop.regions()[0]->body().argument(1))->str() == "[t5 t6]");
+  CHECK(layouts.layoutOf(loop.result(0))->str() == "[t5 t6]");
+}
