@@ -91,7 +91,9 @@ int runBench(const BenchOptions& options) {
     report.rows.push_back(interp::benchRow(launch, report.settings));
   };
   ScriptResult result = runScript(options.file, script);
-  // What was timed is reported even when the script stopped with an error later on.
+  // A script that could not be read (or a --kernel it lacks) ran nothing; what was timed
+  // is reported even when the script stopped with an error later on.
+  if (result.status == kExitUsage) return result.status;
   std::cout << bench::formatTable(report) << std::flush;
   if (!options.json.empty() && !writeOutput(options.json, bench::toJson(report), diags)) return kExitUsage;
   return result.status;

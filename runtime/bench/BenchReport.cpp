@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 namespace hel::bench {
@@ -109,10 +110,10 @@ std::string toJson(const Report& report) {
                        {"max_ms", row.timing.maxMs},
                        {"runs", row.timing.reps},
                        {"warmup_runs", row.timing.warmups},
-                       {"bytes", row.cost.bytes},
+                       {"bytes", std::llround(row.cost.bytes)},
                        {"gb_per_s", gbPerSecond(row.cost.bytes, row.timing.medianMs)},
                        {"percent_of_copy", orNull(percentOfCopy(report, row))},
-                       {"flops", row.cost.flops ? Json(*row.cost.flops) : Json(nullptr)},
+                       {"flops", row.cost.flops ? Json(std::llround(*row.cost.flops)) : Json(nullptr)},
                        {"tflop_per_s", orNull(tflops(row))}});
   }
   Json json = {{"hel_version", report.helVersion},
