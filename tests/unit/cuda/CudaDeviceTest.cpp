@@ -8,11 +8,14 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 #include <vector>
 
 #include "runtime/Tensor.h"
+#include "runtime/cuda/CopyBandwidth.h"
 #include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/EventClock.h"
 
 extern char** environ;
 
@@ -321,6 +324,36 @@ TEST_CASE("CUDA events time a kernel, with the L2 flushed before it") {
   CHECK(ms < 1000);
   device->free(a);
   device->free(out);
+}
+
+TEST_CASE("the event clock times each run alone, and copies measure the copy bandwidth once") {
+  CudaDevice* device = gpuOrSkip();
+  if (!device) return;
+  size_t bytes = size_t{64} << 20;
+  void* from = device->allocate(bytes);
+  void* to = device->allocate(bytes);
+  EventClock clock(*device);
+  std::vector<double> times = clock.timeEach([&] { device->copy(to, from, bytes); }, 20);
+  REQUIRE(times.size() == 20);
+  for (double ms : times) CHECK(ms > 0);
+  double together = clock.timeTogether([&] { device->copy(to, from, bytes); }, 5);
+  WARN("copy of 64 MiB: " << times[10] << " ms each, 5 with flushes in " << together << " ms");
+  CHECK(together > times[10]);
+  device->free(from);
+  device->free(to);
+
+  char dir[] = "/tmp/hel-bandwidth-test-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  setenv("HEL_CACHE_DIR", dir, 1);
+  CopyBandwidth measured = copyBandwidth(*device);
+  CopyBandwidth cached = copyBandwidth(*device);
+  unsetenv("HEL_CACHE_DIR");
+  WARN("copy bandwidth " << measured.bytesPerSecond / 1e9 << " GB/s, cached in " << measured.cacheFile);
+  CHECK(!measured.fromCache);
+  CHECK(cached.fromCache);
+  CHECK(cached.bytesPerSecond == Approx(measured.bytesPerSecond).epsilon(1e-6));
+  CHECK(measured.bytesPerSecond > 1e10);
+  std::filesystem::remove_all(dir);
 }
 
 // Run by the next test in a process of its own: a fault leaves the GPU unusable for the
