@@ -251,6 +251,12 @@ double benchmark(Interpreter& interp, const Value& fn, double warmupMs, double r
     CallArgs none{{}, {}, {}, range, {}};
     interp.call(fn, none);
   };
+  // A meta run (`hel emit`, `hel check`) only needs the specializations: one
+  // call, and no time to report.
+  if (interp.options().device.isMeta()) {
+    once();
+    return std::nan("");
+  }
   bench::Settings settings{warmupMs, repMs};
   if (GpuRunner* gpu = interp.options().gpu; gpu && interp.options().device.isCuda()) {
     cuda::EventClock clock(gpu->device());
