@@ -1,13 +1,12 @@
 // The GPU backend: a tile IR kernel to LLVM IR for nvptx64-nvidia-cuda, and on
 // to PTX through LLVM's NVPTX target.
 //
-// Layout (this first version favours being obviously right): every tile is
-// spread over the program's threads in row-major order, cyclically — element i
-// lives in thread i % T, slot i / T, with T = 32 * num_warps — so elementwise
-// ops, casts, masks, loads and stores need no communication, consecutive
-// threads touch consecutive elements (coalesced), and expand_dims/reshape are
-// free. Ops that move elements between threads (broadcast, permute,
-// reductions, scans, dot) go through shared memory.
+// Each tile value is spread over the program's threads in a layout
+// (Layout.h) that LayoutAssignment.h chooses: coalesced 16-byte vectors for
+// loads and stores, slice layouts for reductions (shuffles within a warp,
+// shared memory across warps), registers relabelled for broadcasts and
+// permutes; what needs elements of other threads otherwise (layout
+// conversions, scans, the FMA dot) goes through shared memory.
 #pragma once
 
 #include <cstdint>

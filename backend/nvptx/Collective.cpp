@@ -192,34 +192,43 @@ void KernelCodegen::reduce(const tir::Op& op) {
   else scalars_[op.result()] = results[0];
 }
 
-llvm::Value* KernelCodegen::countedLoop(int64_t count, llvm::Value* init,
-                                        const std::function<llvm::Value*(llvm::Value*, llvm::Value*)>& body) {
+Slots KernelCodegen::countedLoop(int64_t count, const Slots& init,
+                                 const std::function<Slots(llvm::Value*, const Slots&)>& body) {
   llvm::BasicBlock* preheader = b_.GetInsertBlock();
   llvm::BasicBlock* header = llvm::BasicBlock::Create(context_, "loop", function_);
   llvm::BasicBlock* exit = llvm::BasicBlock::Create(context_, "loop.exit", function_);
   b_.CreateBr(header);
   b_.SetInsertPoint(header);
   llvm::PHINode* iv = b_.CreatePHI(b_.getInt32Ty(), 2, "k");
-  llvm::PHINode* carried = b_.CreatePHI(init->getType(), 2);
   iv->addIncoming(b_.getInt32(0), preheader);
-  carried->addIncoming(init, preheader);
-  llvm::Value* next = body(iv, carried);
+  std::vector<llvm::PHINode*> phis;
+  Slots carried;
+  for (llvm::Value* value : init) {
+    phis.push_back(b_.CreatePHI(value->getType(), 2));
+    phis.back()->addIncoming(value, preheader);
+    carried.push_back(phis.back());
+  }
+  Slots next = body(iv, carried);
   llvm::Value* ivNext = b_.CreateAdd(iv, b_.getInt32(1));
   llvm::BasicBlock* latch = b_.GetInsertBlock();
   iv->addIncoming(ivNext, latch);
-  carried->addIncoming(next, latch);
+  for (size_t i = 0; i < phis.size(); ++i) phis[i]->addIncoming(next[i], latch);
   llvm::BranchInst* backedge =
       b_.CreateCondBr(b_.CreateICmpSLT(ivNext, b_.getInt32(static_cast<uint32_t>(count))), header, exit);
-  // These loops run once per slot; unrolling them multiplies the code by the
-  // slot count and costs more compile time than it saves at run time.
+  // Unrolling multiplies the body (already one step per slot) and costs more
+  // compile time than it saves at run time.
   llvm::MDNode* disable = llvm::MDNode::get(context_, {llvm::MDString::get(context_, "llvm.loop.unroll.disable")});
   llvm::MDNode* loopId = llvm::MDNode::getDistinct(context_, {nullptr, disable});
   loopId->replaceOperandWith(0, loopId);
   backedge->setMetadata(llvm::LLVMContext::MD_loop, loopId);
   b_.SetInsertPoint(exit);
-  llvm::PHINode* result = b_.CreatePHI(init->getType(), 1);
-  result->addIncoming(next, latch);
-  return result;
+  Slots results;
+  for (llvm::Value* value : next) {
+    llvm::PHINode* result = b_.CreatePHI(value->getType(), 1);
+    result->addIncoming(value, latch);
+    results.push_back(result);
+  }
+  return results;
 }
 
 void KernelCodegen::scan(const tir::Op& op) {
@@ -247,11 +256,11 @@ void KernelCodegen::scan(const tir::Op& op) {
       out.push_back(first);
       continue;
     }
-    out.push_back(countedLoop(type.shape[axis] - 1, first, [&](llvm::Value* k, llvm::Value* acc) {
+    out.push_back(countedLoop(type.shape[axis] - 1, {first}, [&](llvm::Value* k, const Slots& acc) -> Slots {
       llvm::Value* k1 = b_.CreateAdd(k, b_.getInt32(1));
-      llvm::Value* combined = binary(op, kind == ScanOp::CumSum ? BinaryOp::Add : BinaryOp::Mul, type.dtype, acc, element(k1));
-      return b_.CreateSelect(b_.CreateICmpULE(k1, position), combined, acc);
-    }));
+      llvm::Value* combined = binary(op, kind == ScanOp::CumSum ? BinaryOp::Add : BinaryOp::Mul, type.dtype, acc[0], element(k1));
+      return {b_.CreateSelect(b_.CreateICmpULE(k1, position), combined, acc[0])};
+    })[0]);
   }
   tiles_[op.result()] = out;
 }
@@ -282,27 +291,36 @@ void KernelCodegen::dot(const tir::Op& op) {
   Slots batch = batched ? coordinate(layout, outType.shape, 0) : Slots{};
   Slots rows = coordinate(layout, outType.shape, batched ? 1 : 0);
   Slots columns = coordinate(layout, outType.shape, batched ? 2 : 1);
-  Slots out;
+  // Where each slot's row of a and column of c start (row-major), then one
+  // loop over k whose step is an outer product into every slot's accumulator.
+  Slots aRows, cColumns;
   for (int64_t slot = 0; slot < layout.slots(); ++slot) {
-    // a[batch, row, kk] and c[batch, kk, column], row-major.
     llvm::Value* aRow = b_.CreateMul(rows[slot], b_.getInt32(k));
     llvm::Value* cColumn = columns[slot];
     if (batched) {
       aRow = b_.CreateAdd(aRow, b_.CreateMul(batch[slot], b_.getInt32(m * k)));
       cColumn = b_.CreateAdd(cColumn, b_.CreateMul(batch[slot], b_.getInt32(k * n)));
     }
-    out.push_back(countedLoop(k, acc[slot], [&](llvm::Value* kk, llvm::Value* sum) {
-      llvm::Value* x = cast(readShared(0, b_.CreateAdd(aRow, kk), input), input, accType);
-      llvm::Value* y = cast(readShared(aBytes, b_.CreateAdd(cColumn, b_.CreateMul(kk, b_.getInt32(n))), input), input, accType);
+    aRows.push_back(aRow);
+    cColumns.push_back(cColumn);
+  }
+  Slots out = countedLoop(k, acc, [&](llvm::Value* kk, const Slots& sums) {
+    llvm::Value* cRow = b_.CreateMul(kk, b_.getInt32(n));
+    Slots next;
+    for (size_t slot = 0; slot < sums.size(); ++slot) {
+      llvm::Value* x = cast(readShared(0, b_.CreateAdd(aRows[slot], kk), input), input, accType);
+      llvm::Value* y = cast(readShared(aBytes, b_.CreateAdd(cColumns[slot], cRow), input), input, accType);
       if (isFloating(accType)) {
-        llvm::Value* wideSum = toFloat(sum, accType);
+        llvm::Value* wideSum = toFloat(sums[slot], accType);
         llvm::Value* product = b_.CreateIntrinsic(llvm::Intrinsic::fma, {wideSum->getType()},
                                                   {toFloat(x, accType), toFloat(y, accType), wideSum});
-        return fromFloat(product, accType);
+        next.push_back(fromFloat(product, accType));
+      } else {
+        next.push_back(b_.CreateAdd(sums[slot], b_.CreateMul(x, y)));
       }
-      return b_.CreateAdd(sum, b_.CreateMul(x, y));
-    }));
-  }
+    }
+    return next;
+  });
   tiles_[op.result()] = out;
 }
 

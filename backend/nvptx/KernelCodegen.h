@@ -108,9 +108,9 @@ class KernelCodegen {
   void reduce(const tir::Op& op);
   void scan(const tir::Op& op);
   void dot(const tir::Op& op);
-  // A counted loop [0, count) in LLVM IR; body(iv, carried) returns the next carried value.
-  llvm::Value* countedLoop(int64_t count, llvm::Value* init,
-                           const std::function<llvm::Value*(llvm::Value* iv, llvm::Value* carried)>& body);
+  // A counted loop [0, count) in LLVM IR; body(iv, carried) returns the next
+  // carried values, and the loop the last ones.
+  Slots countedLoop(int64_t count, const Slots& init, const std::function<Slots(llvm::Value* iv, const Slots& carried)>& body);
 
   const tir::Kernel& kernel_;
   llvm::Module& module_;
