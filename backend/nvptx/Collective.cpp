@@ -83,7 +83,7 @@ void KernelCodegen::reduce(const tir::Op& op) {
   ReduceOp kind = *opNamed<ReduceOp>(op.stringAttr("op"));
   DType dtype = type.dtype;
   bool arg = kind == ReduceOp::ArgMax || kind == ReduceOp::ArgMin;
-  Layout in = layouts_.layoutOrCanonical(input);
+  Layout in = layouts_.layoutOrPreferred(input);
   Slots values = get(input, in);
   int axisLow = dimBitOffsets(type.shape)[axis];
   int axisWidth = log2Exact(type.shape[axis]);
@@ -279,8 +279,8 @@ void KernelCodegen::dot(const tir::Op& op) {
   uint32_t n = static_cast<uint32_t>(cType.shape.back());
   Layout layout = *layouts_.layoutOf(op.result());
   Slots acc = get(op.operand(2), layout);
-  Layout aLayout = layouts_.layoutOrCanonical(a);
-  Layout cLayout = layouts_.layoutOrCanonical(c);
+  Layout aLayout = layouts_.layoutOrPreferred(a);
+  Layout cLayout = layouts_.layoutOrPreferred(c);
   Slots aSlots = get(a, aLayout);
   Slots cSlots = get(c, cLayout);
   int64_t aBytes = (aType.numElements() * static_cast<int64_t>(memoryType(input)->getPrimitiveSizeInBits() / 8) + 15) / 16 * 16;

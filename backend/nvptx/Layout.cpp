@@ -64,17 +64,36 @@ std::vector<int> dimBitOffsets(const std::vector<int64_t>& shape) {
   return offsets;
 }
 
-Layout canonicalLayout(const std::vector<int64_t>& shape, int threadBits) {
-  int elementBits = 0;
-  for (int64_t size : shape) elementBits += log2Exact(size);
+namespace {
+
+// `lowRegisters` register bits, then the thread bits, then registers.
+Layout blockedLayout(int elementBits, int threadBits, int lowRegisters) {
   Layout layout;
   layout.threadBits = threadBits;
-  int vectorBits = std::clamp(elementBits - threadBits, 0, 2);
   for (int f = 0; f < elementBits; ++f) {
-    int threadBit = f - vectorBits;
+    int threadBit = f - lowRegisters;
     layout.bits.push_back(threadBit >= 0 && threadBit < threadBits ? threadBit : Layout::kRegister);
   }
   return layout;
+}
+
+int elementBitsOf(const std::vector<int64_t>& shape) {
+  int bits = 0;
+  for (int64_t size : shape) bits += log2Exact(size);
+  return bits;
+}
+
+}  // namespace
+
+Layout canonicalLayout(const std::vector<int64_t>& shape, int threadBits) {
+  int elementBits = elementBitsOf(shape);
+  return blockedLayout(elementBits, threadBits, std::clamp(elementBits - threadBits, 0, 2));
+}
+
+Layout reductionLayout(const std::vector<int64_t>& shape, int threadBits) {
+  int elementBits = elementBitsOf(shape);
+  int lastDimBits = shape.empty() ? 0 : log2Exact(shape.back());
+  return blockedLayout(elementBits, threadBits, std::clamp(elementBits - threadBits, 0, lastDimBits));
 }
 
 Layout dropDims(const Layout& layout, const std::vector<int64_t>& shape, const std::vector<bool>& dropped) {

@@ -60,6 +60,12 @@ std::vector<int> dimBitOffsets(const std::vector<int64_t>& shape);
 // per thread), then thread bits in order, then registers.
 Layout canonicalLayout(const std::vector<int64_t>& shape, int threadBits);
 
+// For a tile that is computed, never loaded or stored, and reduced along its
+// last dim: registers take as many of the last dim's low bits as there are
+// elements per thread, so the reduction is mostly within threads (fewer
+// shuffles); then thread bits; then registers.
+Layout reductionLayout(const std::vector<int64_t>& shape, int threadBits);
+
 // `layout` of a tile of `shape` without the bits of the dims where `dropped`
 // is true: the layout of a reduction's result, or the layout a broadcast's
 // size-1 source needs so that the broadcast stays within each thread.

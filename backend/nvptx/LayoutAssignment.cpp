@@ -3,7 +3,19 @@
 namespace hel::nvptx {
 
 LayoutAssignment::LayoutAssignment(const tir::Kernel& kernel, int threadBits) : threadBits_(threadBits) {
+  tir::walk(kernel.body, [&](const tir::Op& op) {
+    if (op.kind() == tir::OpKind::Load || op.kind() == tir::OpKind::Store || op.kind() == tir::OpKind::Atomic)
+      accessedShapes_.insert(op.operand(1)->type().shape);
+    if (op.kind() == tir::OpKind::Reduce && op.intAttr("axis") == op.operand(0)->type().rank() - 1)
+      lastDimReducedShapes_.insert(op.operand(0)->type().shape);
+  });
   visit(kernel.body);
+}
+
+Layout LayoutAssignment::preferred(const tir::Type& type) const {
+  if (!accessedShapes_.count(type.shape) && lastDimReducedShapes_.count(type.shape))
+    return reductionLayout(type.shape, threadBits_);
+  return canonicalLayout(type.shape, threadBits_);
 }
 
 const Layout* LayoutAssignment::layoutOf(const tir::Value* value) const {
@@ -11,9 +23,9 @@ const Layout* LayoutAssignment::layoutOf(const tir::Value* value) const {
   return it == layouts_.end() ? nullptr : &it->second;
 }
 
-Layout LayoutAssignment::layoutOrCanonical(const tir::Value* value) const {
+Layout LayoutAssignment::layoutOrPreferred(const tir::Value* value) const {
   const Layout* layout = layoutOf(value);
-  return layout ? *layout : canonical(value->type());
+  return layout ? *layout : preferred(value->type());
 }
 
 void LayoutAssignment::visit(const tir::Block& block) {
@@ -50,7 +62,7 @@ void LayoutAssignment::visitFor(const tir::Op& op) {
   bool defaulted = false;
   for (size_t i = 0; i < carried; ++i) {
     if (!argument(i)->type().isTile() || layoutOf(argument(i))) continue;
-    set(argument(i), canonical(argument(i)->type()));
+    set(argument(i), preferred(argument(i)->type()));
     defaulted = true;
   }
   if (defaulted) visit(body);
@@ -65,7 +77,7 @@ void LayoutAssignment::assign(const tir::Op& op) {
       if (!result->type().isTile()) continue;
       const Layout* fromThen = layoutOf(op.regions()[0]->body().ops().back()->operand(i));
       const Layout* fromElse = layoutOf(op.regions()[1]->body().ops().back()->operand(i));
-      set(result, fromThen ? *fromThen : fromElse ? *fromElse : canonical(result->type()));
+      set(result, fromThen ? *fromThen : fromElse ? *fromElse : preferred(result->type()));
     }
     return;
   }
@@ -89,18 +101,18 @@ void LayoutAssignment::assign(const tir::Op& op) {
       return;
     case tir::OpKind::Broadcast:
     case tir::OpKind::Permute:
-      if (first) set(op.result(), canonical(type));
+      if (first) set(op.result(), preferred(type));
       return;
     case tir::OpKind::Reduce: {
       const tir::Type& input = op.operand(0)->type();
       std::vector<bool> dropped(input.shape.size(), false);
       dropped[op.intAttr("axis")] = true;
-      set(op.result(), dropDims(layoutOrCanonical(op.operand(0)), input.shape, dropped));
+      set(op.result(), dropDims(layoutOrPreferred(op.operand(0)), input.shape, dropped));
       return;
     }
-    case tir::OpKind::Scan: set(op.result(), layoutOrCanonical(op.operand(0))); return;
-    case tir::OpKind::Dot: set(op.result(), layoutOrCanonical(op.operand(2))); return;
-    default: set(op.result(), canonical(type)); return;  // load, atomic
+    case tir::OpKind::Scan: set(op.result(), layoutOrPreferred(op.operand(0))); return;
+    case tir::OpKind::Dot: set(op.result(), layoutOrPreferred(op.operand(2))); return;
+    default: set(op.result(), preferred(type)); return;  // load, atomic
   }
 }
 

@@ -1,10 +1,13 @@
 // Chooses the layout (Layout.h) each tile value of a kernel is computed in.
 //
-// Loads, atomics and the operands of stores take the coalescing canonical
-// layout of their shape; a reduction's result keeps its input's layout minus
+// Each tile shape has a preferred layout: the coalescing canonical one when
+// the kernel loads or stores tiles of that shape, else, when the kernel
+// reduces such tiles along their last dim, one that keeps the reduced elements
+// in registers (attention's score tiles). Loads and atomics take the
+// preferred layout of their shape; a reduction's result keeps its input's layout minus
 // the reduced bits (Triton's slice layout), so that broadcasting it back over
 // the reduced dim, as softmax does, stays within each thread; broadcasts,
-// permutes, scans and dots produce the canonical layout and ask for their
+// permutes, scans and dots produce the preferred layout and ask for their
 // operands in whatever layout makes that a relabelling of registers;
 // elementwise ops follow their first operand that has a layout.
 //
@@ -12,10 +15,12 @@
 // their own: they are recomputed in whichever layout each user asks for
 // (rematerialized), which is what makes offsets and masks free in any
 // layout. A loop-carried value takes its initial value's layout, else the
-// layout the loop body gives it, else the canonical one.
+// layout the loop body gives it, else the preferred one.
 #pragma once
 
+#include <set>
 #include <unordered_map>
+#include <vector>
 
 #include "backend/nvptx/Layout.h"
 #include "lower/IR.h"
@@ -29,9 +34,9 @@ class LayoutAssignment {
   // The layout `value` (a tile) is computed in, or null when it is
   // rematerialized in its users' layouts.
   const Layout* layoutOf(const tir::Value* value) const;
-  // The layout of `value` where it has one, else the canonical one.
-  Layout layoutOrCanonical(const tir::Value* value) const;
-  Layout canonical(const tir::Type& type) const { return canonicalLayout(type.shape, threadBits_); }
+  // The layout of `value` where it has one, else the preferred one of its shape.
+  Layout layoutOrPreferred(const tir::Value* value) const;
+  Layout preferred(const tir::Type& type) const;
 
  private:
   void visit(const tir::Block& block);
@@ -40,6 +45,8 @@ class LayoutAssignment {
   void set(const tir::Value* value, Layout layout) { layouts_[value] = std::move(layout); }
 
   int threadBits_;
+  std::set<std::vector<int64_t>> accessedShapes_;     // of loads, stores and atomics
+  std::set<std::vector<int64_t>> lastDimReducedShapes_;
   std::unordered_map<const tir::Value*, Layout> layouts_;
 };
 

@@ -194,11 +194,8 @@ llvm::Value* KernelCodegen::binary(const tir::Op& op, BinaryOp kind, DType dtype
       }
       case BinaryOp::Maximum:
       case BinaryOp::Minimum: {
-        // NaN propagates, as in torch.maximum.
-        llvm::Value* pick = kind == BinaryOp::Maximum ? b_.CreateFCmpOGT(x, y) : b_.CreateFCmpOLT(x, y);
-        llvm::Value* best = b_.CreateSelect(pick, x, y);
-        best = b_.CreateSelect(b_.CreateFCmpUNO(x, x), x, best);
-        r = b_.CreateSelect(b_.CreateFCmpUNO(y, y), y, best);
+        // NaN propagates, as in torch.maximum: one max.NaN / min.NaN on sm_80+.
+        r = b_.CreateIntrinsic(kind == BinaryOp::Maximum ? llvm::Intrinsic::maximum : llvm::Intrinsic::minimum, {ft}, {x, y});
         break;
       }
       case BinaryOp::Pow:

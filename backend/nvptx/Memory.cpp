@@ -256,7 +256,7 @@ void KernelCodegen::memoryOp(const tir::Op& op) {
   const tir::Type& shape = op.operand(1)->type();
   // A store goes in its value's layout when it has one (a reduction's result
   // stays where it is), else the coalescing one.
-  Layout layout = op.kind() == tir::OpKind::Store ? layouts_.layoutOrCanonical(operands.value)
+  Layout layout = op.kind() == tir::OpKind::Store ? layouts_.layoutOrPreferred(operands.value)
                                                   : *layouts_.layoutOf(op.result());
   Slots offsets = get(op.operand(1), layout);
   Slots mask = operands.mask ? get(operands.mask, layout) : Slots{};

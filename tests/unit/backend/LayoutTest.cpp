@@ -30,6 +30,13 @@ TEST_CASE("small tiles replicate over the threads they do not fill") {
   CHECK(canonicalLayout({256}, 7).str() == "[r t0 t1 t2 t3 t4 t5 t6]");
 }
 
+TEST_CASE("reduction layouts keep the last dim's low bits in registers") {
+  // 32x128 over 128 threads: 32 elements per thread, all of one row.
+  CHECK(reductionLayout({32, 128}, 7).str() == "[r r r r r t0 t1 t2 t3 t4 t5 t6]");
+  // At most the last dim's bits: 256x4 has 8 per thread, 4 of them in a row.
+  CHECK(reductionLayout({256, 4}, 7).str() == "[r r t0 t1 t2 t3 t4 t5 t6 r]");
+}
+
 TEST_CASE("dropping a dim keeps the other bits where they were") {
   Layout layout = canonicalLayout({4, 64}, 7);
   CHECK(layout.str() == "[r t0 t1 t2 t3 t4 t5 t6]");
