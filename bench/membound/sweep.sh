@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# A hand sweep of configs for the memory-bound cases (what `hel tune` will do on its
+# own): for each case and config, `hel bench --config` and the benchmark-size row's
+# median ms, GB/s and % of the copy bandwidth. Run on the GPU machine from the
+# repository root: bash bench/membound/sweep.sh [CASE...]
+set -u
+hel=${HEL:-build/hel}
+here=$(cd "$(dirname "$0")" && pwd)
+declare -A configs=(
+  [const_add]="block_sizes=[1024],num_warps=4 block_sizes=[2048],num_warps=4 block_sizes=[4096],num_warps=4 block_sizes=[4096],num_warps=8 block_sizes=[8192],num_warps=8 block_sizes=[8192],num_warps=16"
+  [outer_add]="block_sizes=[16,256],num_warps=4 block_sizes=[8,512],num_warps=4 block_sizes=[32,256],num_warps=8 block_sizes=[16,512],num_warps=8 block_sizes=[32,512],num_warps=8 block_sizes=[64,256],num_warps=8"
+  [outer_mul_relu]="block_sizes=[16,256],num_warps=4 block_sizes=[32,256],num_warps=8 block_sizes=[16,512],num_warps=8 block_sizes=[32,512],num_warps=8"
+  [mul_relu_backward]="block_sizes=[16,256],num_warps=4 block_sizes=[8,512],num_warps=4 block_sizes=[16,512],num_warps=8 block_sizes=[32,256],num_warps=8 block_sizes=[32,512],num_warps=8 block_sizes=[4,1024],num_warps=4"
+  [row_sum]="block_sizes=[1,4096],num_warps=8 block_sizes=[1,8192],num_warps=8 block_sizes=[1,8192],num_warps=16 block_sizes=[2,4096],num_warps=8 block_sizes=[1,16384],num_warps=16 block_sizes=[4,2048],num_warps=8"
+  [softmax]="block_sizes=[1],num_warps=16 block_sizes=[1],num_warps=8 block_sizes=[1],num_warps=32 block_sizes=[2],num_warps=16"
+  [flash1d]="block_sizes=[32,128],num_warps=4 block_sizes=[64,128],num_warps=4 block_sizes=[32,256],num_warps=4 block_sizes=[64,64],num_warps=4 block_sizes=[16,256],num_warps=4 block_sizes=[64,128],num_warps=8 block_sizes=[128,128],num_warps=8"
+)
+cases=${*:-const_add outer_add outer_mul_relu mul_relu_backward row_sum softmax flash1d}
+printf '%-18s %-40s %9s %8s %7s\n' case config ms GB/s %copy
+for case in $cases; do
+  for config in ${configs[$case]}; do
+    row=$("$hel" bench "$here/$case.hel" --config "$config" 2>&1 | awk 'NF' | tail -n 1)
+    # The row ends: ms GB/s %copy TFLOP/s runs.
+    read -r ms gbs copy <<<"$(awk '{ print $(NF-4), $(NF-3), $(NF-2) }' <<<"$row")"
+    printf '%-18s %-40s %9s %8s %7s\n' "$case" "$config" "$ms" "$gbs" "$copy"
+  done
+done
