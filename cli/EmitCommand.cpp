@@ -26,6 +26,7 @@ struct EmitOptions {
   std::string file;
   std::string output;
   std::string kernel;                       // only this kernel's loops
+  std::string config;                       // replaces the config (of --kernel's only, if given)
   std::optional<std::string> passes;        // comma-separated; absent: the whole pipeline
 };
 
@@ -88,6 +89,8 @@ int emitScriptIr(const EmitOptions& options, DiagnosticEngine& diags) {
   script.device = Device::meta();
   script.quiet = true;
   script.passes = passList(options);
+  script.config = options.config;
+  script.configKernel = options.kernel;
   if (!options.args.empty()) {
     script.kernel = options.kernel;
     script.args = options.args;
@@ -147,6 +150,9 @@ void addEmitCommand(CLI::App& app, int* status) {
   emit->add_option("FILE", options->file, "A .hel source file")->required();
   emit->add_option("-o,--output", options->output, "Write to this file instead of stdout");
   emit->add_option("--kernel", options->kernel, "Only the device loops of this kernel");
+  emit->add_option("--config", options->config,
+                   "Compile with helion.Config(CONFIG) instead of the kernels' own configs (--kernel's only, if "
+                   "given), e.g. 'block_sizes=[64],num_warps=2'");
   emit->add_option("--args", options->args,
                    "With --kernel: compile it for these arguments instead of running the script, "
                    "e.g. 'x=f32[8192],y=f16[64,128],n=4'")

@@ -33,7 +33,7 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
   runOptions.gpu = options.gpu;
   runOptions.onFirstLaunch = options.onFirstLaunch;
   runOptions.configOverride = options.config;
-  runOptions.configKernel = options.kernel;
+  runOptions.configKernel = options.configKernel.empty() ? options.kernel : options.configKernel;
   interp::Interpreter interpreter(sources, diags, runOptions);
   // Unknown names, modules and module members are compile errors, found in
   // the whole file before any of it runs.

@@ -30,6 +30,7 @@ struct ScriptOptions {
   std::string caseDir;
   interp::GpuRunner* gpu = nullptr;  // kernels run here when set
   std::string config;                // --config: replaces the kernels' configs
+  std::string configKernel;          // ... only this kernel's (else --kernel's, if given)
   std::string args;                  // --args (with kernel): call it on meta tensors
   // `hel bench`: sees each device loop specialization before its first launch.
   std::function<void(const interp::FirstLaunch&)> onFirstLaunch;

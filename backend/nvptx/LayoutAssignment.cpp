@@ -4,6 +4,7 @@ namespace hel::nvptx {
 
 LayoutAssignment::LayoutAssignment(const tir::Kernel& kernel, int threadBits) : threadBits_(threadBits) {
   tir::walk(kernel.body, [&](const tir::Op& op) {
+    for (const tir::Value* operand : op.operands()) users_[operand].push_back(&op);
     if (op.kind() == tir::OpKind::Load || op.kind() == tir::OpKind::Store || op.kind() == tir::OpKind::Atomic)
       accessedShapes_.insert(op.operand(1)->type().shape);
     if (op.kind() == tir::OpKind::Reduce && op.intAttr("axis") == op.operand(0)->type().rank() - 1)
@@ -16,6 +17,26 @@ Layout LayoutAssignment::preferred(const tir::Type& type) const {
   if (!accessedShapes_.count(type.shape) && lastDimReducedShapes_.count(type.shape))
     return reductionLayout(type.shape, threadBits_);
   return canonicalLayout(type.shape, threadBits_);
+}
+
+std::optional<Layout> LayoutAssignment::broadcastDemand(const tir::Value* value) const {
+  std::optional<Layout> demand;
+  auto it = users_.find(value);
+  if (it == users_.end()) return std::nullopt;
+  for (const tir::Op* user : it->second) {
+    std::optional<Layout> wanted;
+    if (user->kind() == tir::OpKind::ExpandDims || user->kind() == tir::OpKind::Reshape) {
+      wanted = broadcastDemand(user->result());  // the same bits
+    } else if (user->kind() == tir::OpKind::Broadcast) {
+      const tir::Type& type = user->result()->type();
+      std::vector<bool> dropped(type.shape.size());
+      for (size_t d = 0; d < type.shape.size(); ++d) dropped[d] = user->operand(0)->type().shape[d] != type.shape[d];
+      wanted = dropDims(preferred(type), type.shape, dropped);
+    }
+    if (!wanted || (demand && *demand != *wanted)) return std::nullopt;
+    demand = wanted;
+  }
+  return demand;
 }
 
 const Layout* LayoutAssignment::layoutOf(const tir::Value* value) const {
@@ -112,7 +133,12 @@ void LayoutAssignment::assign(const tir::Op& op) {
     }
     case tir::OpKind::Scan: set(op.result(), layoutOrPreferred(op.operand(0))); return;
     case tir::OpKind::Dot: set(op.result(), layoutOrPreferred(op.operand(2))); return;
-    default: set(op.result(), preferred(type)); return;  // load, atomic
+    case tir::OpKind::Load:
+      // A tile loaded only to be broadcast (a row of scales, attention's
+      // queries) is loaded straight into the layout the broadcasts read.
+      set(op.result(), broadcastDemand(op.result()).value_or(preferred(type)));
+      return;
+    default: set(op.result(), preferred(type)); return;  // atomic
   }
 }
 

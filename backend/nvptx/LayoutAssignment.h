@@ -4,7 +4,8 @@
 // the kernel loads or stores tiles of that shape, else, when the kernel
 // reduces such tiles along their last dim, one that keeps the reduced elements
 // in registers (attention's score tiles). Loads and atomics take the
-// preferred layout of their shape; a reduction's result keeps its input's layout minus
+// preferred layout of their shape, except a load whose users all broadcast
+// it, which takes the layout they read it in; a reduction's result keeps its input's layout minus
 // the reduced bits (Triton's slice layout), so that broadcasting it back over
 // the reduced dim, as softmax does, stays within each thread; broadcasts,
 // permutes, scans and dots produce the preferred layout and ask for their
@@ -18,6 +19,7 @@
 // layout the loop body gives it, else the preferred one.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <vector>
@@ -42,12 +44,16 @@ class LayoutAssignment {
   void visit(const tir::Block& block);
   void visitFor(const tir::Op& op);
   void assign(const tir::Op& op);
+  // The layout every user of `value` wants when all of them broadcast it
+  // (through expand_dims/reshape) and agree; else none.
+  std::optional<Layout> broadcastDemand(const tir::Value* value) const;
   void set(const tir::Value* value, Layout layout) { layouts_[value] = std::move(layout); }
 
   int threadBits_;
   std::set<std::vector<int64_t>> accessedShapes_;     // of loads, stores and atomics
   std::set<std::vector<int64_t>> lastDimReducedShapes_;
   std::unordered_map<const tir::Value*, Layout> layouts_;
+  std::unordered_map<const tir::Value*, std::vector<const tir::Op*>> users_;
 };
 
 }  // namespace hel::nvptx

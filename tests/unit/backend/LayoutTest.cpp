@@ -104,3 +104,26 @@ TEST_CASE("layout assignment: a loop-carried value takes the layout its body giv
   CHECK(layouts.layoutOf(loop.regions()[0]->body().argument(1))->str() == "[t5 t6]");
   CHECK(layouts.layoutOf(loop.result(0))->str() == "[t5 t6]");
 }
+
+TEST_CASE("layout assignment: a tile loaded only to be broadcast is loaded in the layout the broadcast reads") {
+  auto parsed = tir::testing::parseText(R"(kernel @scale_rows(%x: ptr<f32>, %y: ptr<f32>, %out: ptr<f32>) grid [1 / 1] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
+  %0 = arange {start = 0, end = 4} : <4xi32>
+  %1 = load %y, %0 : <4xf32>
+  %2 = expand_dims %1 {axis = 1} : <4x1xf32>
+  %3 = broadcast %2 : <4x1024xf32>
+  %4 = arange {start = 0, end = 4096} : <4096xi32>
+  %5 = reshape %4 : <4x1024xi32>
+  %6 = load %x, %5 : <4x1024xf32>
+  %7 = mul %6, %3 : <4x1024xf32>
+  store %out, %5, %7
+  return
+}
+)");
+  REQUIRE(parsed.module);
+  const tir::Kernel& kernel = *parsed.module->kernels[0];
+  LayoutAssignment layouts(kernel, 7);
+  auto result = [&](size_t index) { return kernel.body.ops()[index]->result(); };
+  // [4, 1024] is [r r t0..t6 r r r]: its rows are the top two register bits.
+  CHECK(layouts.layoutOf(result(6))->str() == "[r r t0 t1 t2 t3 t4 t5 t6 r r r]");
+  CHECK(layouts.layoutOf(result(1))->str() == "[r r]");
+}
