@@ -8,8 +8,8 @@ hel=${HEL:-build/hel}
 here=$(cd "$(dirname "$0")" && pwd)
 declare -A configs=(
   [const_add]="block_sizes=[1024],num_warps=4 block_sizes=[2048],num_warps=4 block_sizes=[4096],num_warps=4 block_sizes=[4096],num_warps=8 block_sizes=[8192],num_warps=8 block_sizes=[8192],num_warps=16"
-  [outer_add]="block_sizes=[16,256],num_warps=4 block_sizes=[8,512],num_warps=4 block_sizes=[32,256],num_warps=8 block_sizes=[16,512],num_warps=8 block_sizes=[32,512],num_warps=8 block_sizes=[64,256],num_warps=8"
-  [outer_mul_relu]="block_sizes=[16,256],num_warps=4 block_sizes=[32,256],num_warps=8 block_sizes=[16,512],num_warps=8 block_sizes=[32,512],num_warps=8"
+  [outer_add]="block_sizes=[64,256],num_warps=8 block_sizes=[64,256],num_warps=8,loop_orders=[[1,0]] block_sizes=[8,2048],num_warps=8 block_sizes=[4,4096],num_warps=8 block_sizes=[1,8192],num_warps=8 block_sizes=[16,1024],num_warps=8 block_sizes=[16,1024],num_warps=8,loop_orders=[[1,0]]"
+  [outer_mul_relu]="block_sizes=[64,256],num_warps=8 block_sizes=[64,256],num_warps=8,loop_orders=[[1,0]] block_sizes=[8,2048],num_warps=8 block_sizes=[4,4096],num_warps=8 block_sizes=[1,8192],num_warps=8 block_sizes=[16,1024],num_warps=8 block_sizes=[16,1024],num_warps=8,loop_orders=[[1,0]]"
   [mul_relu_backward]="block_sizes=[16,256],num_warps=4 block_sizes=[8,512],num_warps=4 block_sizes=[32,256],num_warps=8 block_sizes=[4,1024],num_warps=4 block_sizes=[2,2048],num_warps=8 block_sizes=[1,4096],num_warps=8 block_sizes=[8,1024],num_warps=8 block_sizes=[4,2048],num_warps=8 block_sizes=[2,1024],num_warps=4"
   [row_sum]="block_sizes=[1,4096],num_warps=8 block_sizes=[1,8192],num_warps=8 block_sizes=[1,8192],num_warps=16 block_sizes=[2,4096],num_warps=8 block_sizes=[1,16384],num_warps=16 block_sizes=[4,2048],num_warps=8"
   [softmax]="block_sizes=[1],num_warps=16 block_sizes=[1],num_warps=8 block_sizes=[1],num_warps=32 block_sizes=[2],num_warps=16"
