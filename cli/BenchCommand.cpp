@@ -2,11 +2,6 @@
 // loop specialization it launches, at its first launch (runtime/interp/LaunchTiming.h);
 // then prints one row per specialization: ms, GB/s, TFLOP/s and the share of the GPU's
 // copy bandwidth (runtime/bench/BenchReport.h), and writes the same as JSON.
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <iostream>
 
 #include "cli/Commands.h"
@@ -40,17 +35,6 @@ bench::Machine describe(cuda::CudaDevice& device) {
   machine.copyBytesPerSecond = copy.bytesPerSecond;
   machine.copyFromCache = copy.fromCache;
   return machine;
-}
-
-// Whether `path` can be written, found out before the script runs (for minutes, maybe).
-bool checkWritable(const std::string& path, DiagnosticEngine& diags) {
-  std::filesystem::path file(path);
-  std::filesystem::path folder = file.has_parent_path() ? file.parent_path() : ".";
-  std::error_code error;
-  bool writable = access(folder.c_str(), W_OK) == 0 &&
-                  (!std::filesystem::exists(file, error) || access(file.c_str(), W_OK) == 0);
-  if (!writable) diags.report(diag::CannotWriteFile, {}, path, std::strerror(errno));
-  return writable;
 }
 
 int runBench(const BenchOptions& options) {

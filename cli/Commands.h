@@ -12,6 +12,6 @@ void addEmitCommand(CLI::App& app, int* status);
 void addRunCommands(CLI::App& app, int* status);
 void addDevicesCommand(CLI::App& app, int* status);
 void addBenchCommand(CLI::App& app, int* status);
-void addPendingCommands(CLI::App& app, int* status);
+void addTuneCommand(CLI::App& app, int* status);
 
 }  // namespace hel::cli

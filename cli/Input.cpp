@@ -1,6 +1,9 @@
 #include "cli/Input.h"
 
+#include <unistd.h>
+
 #include <cerrno>
+#include <filesystem>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -27,6 +30,16 @@ bool writeOutput(const std::string& path, const std::string& text, DiagnosticEng
     return false;
   }
   return true;
+}
+
+bool checkWritable(const std::string& path, DiagnosticEngine& diags) {
+  std::filesystem::path file(path);
+  std::filesystem::path folder = file.has_parent_path() ? file.parent_path() : ".";
+  std::error_code error;
+  bool writable = access(folder.c_str(), W_OK) == 0 &&
+                  (!std::filesystem::exists(file, error) || access(file.c_str(), W_OK) == 0);
+  if (!writable) diags.report(diag::CannotWriteFile, {}, path, std::strerror(errno));
+  return writable;
 }
 
 }  // namespace hel::cli

@@ -14,4 +14,8 @@ const SourceFile* loadSource(SourceManager& sources, DiagnosticEngine& diags, co
 // Writes `text` to `path`, or to stdout when `path` is empty or "-".
 bool writeOutput(const std::string& path, const std::string& text, DiagnosticEngine& diags);
 
+// Whether `path` can be written, found out before a script runs (for minutes, maybe);
+// reports `cannot write` where not.
+bool checkWritable(const std::string& path, DiagnosticEngine& diags);
+
 }  // namespace hel::cli

@@ -7,6 +7,7 @@
 #include "parser/Parser.h"
 #include "runtime/interp/DeviceLauncher.h"
 #include "runtime/interp/Interpreter.h"
+#include "support/CacheDir.h"
 
 namespace hel::cli {
 
@@ -24,6 +25,14 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
     result.status = kExitCompileError;
     return result;
   }
+  std::optional<tune::TuneFile> tuneFile;
+  if (!options.tuneFile) {
+    tuneFile = loadTuneFile(path, sources, diags);
+    if (!tuneFile) {
+      result.status = kExitUsage;
+      return result;
+    }
+  }
   interp::RunOptions runOptions;
   runOptions.device = options.device;
   runOptions.autotune = options.autotune;
@@ -34,6 +43,8 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
   runOptions.onFirstLaunch = options.onFirstLaunch;
   runOptions.configOverride = options.config;
   runOptions.configKernel = options.configKernel.empty() ? options.kernel : options.configKernel;
+  runOptions.tuneFile = options.tuneFile ? options.tuneFile : &*tuneFile;
+  runOptions.tuneLoop = options.tuneLoop;
   interp::Interpreter interpreter(sources, diags, runOptions);
   // Unknown names, modules and module members are compile errors, found in
   // the whole file before any of it runs.
@@ -57,6 +68,26 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
   result.compilations = interpreter.launcher->compilations;
   if (result.status == kExitOk && result.checksFailed > 0) result.status = kExitCheckFailed;
   return result;
+}
+
+std::optional<tune::TuneFile> loadTuneFile(const std::string& path, SourceManager& sources, DiagnosticEngine& diags) {
+  std::string tunePath = tune::TuneFile::pathFor(path);
+  std::optional<std::string> text = readFile(tunePath);
+  if (!text) return tune::TuneFile{};
+  tune::TuneFileError error;
+  std::optional<tune::TuneFile> file = tune::TuneFile::parse(*text, &error);
+  if (!file) {
+    SourceRange where;
+    if (error.line > 0) {
+      const SourceFile& source = sources.add(tunePath, *text);
+      uint32_t line = std::min<uint32_t>(static_cast<uint32_t>(error.line), source.lineCount());
+      uint32_t offset = source.lineStart(line) + static_cast<uint32_t>(std::max(error.column, 1) - 1);
+      offset = std::min<uint32_t>(offset, static_cast<uint32_t>(source.text().size()));
+      where = {&source, offset, offset};
+    }
+    diags.report(diag::BadTuneFile, where, tunePath, error.message);
+  }
+  return file;
 }
 
 }  // namespace hel::cli

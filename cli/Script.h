@@ -8,10 +8,17 @@
 
 #include "lower/IR.h"
 #include "runtime/Device.h"
+#include "runtime/tune/TuneFile.h"
+#include "support/Diagnostics.h"
 
 namespace hel::interp {
 class GpuRunner;
 struct FirstLaunch;
+struct LoopTuning;
+}
+
+namespace hel::tune {
+struct TuneFile;
 }
 
 namespace hel::cli {
@@ -34,6 +41,10 @@ struct ScriptOptions {
   std::string args;                  // --args (with kernel): call it on meta tensors
   // `hel bench`: sees each device loop specialization before its first launch.
   std::function<void(const interp::FirstLaunch&)> onFirstLaunch;
+  // The tune file to run with; null: FILE.hel.tune.toml beside the script, if there is one.
+  const tune::TuneFile* tuneFile = nullptr;
+  // `hel tune` and --autotune (RunOptions::tuneLoop).
+  std::function<std::optional<tune::LoopConfig>(const interp::LoopTuning&)> tuneLoop;
 };
 
 struct ScriptResult {
@@ -44,5 +55,9 @@ struct ScriptResult {
 };
 
 ScriptResult runScript(const std::string& path, const ScriptOptions& options);
+
+// FILE.hel.tune.toml for the script at `path`: empty where there is none; nullopt, after a
+// located error, where it is not a tune file.
+std::optional<tune::TuneFile> loadTuneFile(const std::string& path, SourceManager& sources, DiagnosticEngine& diags);
 
 }  // namespace hel::cli

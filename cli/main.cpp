@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   hel::cli::addRunCommands(app, &status);
   hel::cli::addDevicesCommand(app, &status);
   hel::cli::addBenchCommand(app, &status);
-  hel::cli::addPendingCommands(app, &status);
+  hel::cli::addTuneCommand(app, &status);
 
   try {
     app.parse(argc, argv);

@@ -20,8 +20,11 @@ std::string cacheDirectory() {
 
 bool writeFileAtomically(const std::string& path, const std::string& text) {
   std::error_code error;
-  fs::create_directories(fs::path(path).parent_path(), error);
-  if (error) return false;
+  // A bare file name has no folder to make.
+  if (fs::path folder = fs::path(path).parent_path(); !folder.empty()) {
+    fs::create_directories(folder, error);
+    if (error) return false;
+  }
   // The process id keeps two hels writing the same file from sharing a temporary.
   std::string temporary = fmt::format("{}.{}.tmp", path, getpid());
   {

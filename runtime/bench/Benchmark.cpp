@@ -55,7 +55,13 @@ Timing benchmark(Clock& clock, const std::function<void()>& fn, const Settings& 
   fn();
   clock.wait();
   constexpr int kEstimateRuns = 5;
-  Plan plan = planRuns(clock.timeTogether(fn, kEstimateRuns) / kEstimateRuns, settings);
+  double estimateMs = clock.timeTogether(fn, kEstimateRuns) / kEstimateRuns;
+  if (estimateMs > settings.cutoffMs) {
+    Timing cutOff;
+    cutOff.medianMs = cutOff.minMs = cutOff.maxMs = estimateMs;
+    return cutOff;
+  }
+  Plan plan = planRuns(estimateMs, settings);
   for (int i = 0; i < plan.warmups; ++i) fn();
   std::vector<double> times = clock.timeEach(fn, plan.reps);
   Timing timing;

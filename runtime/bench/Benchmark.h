@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <vector>
 
 namespace hel::bench {
@@ -14,6 +15,9 @@ namespace hel::bench {
 struct Settings {
   double warmupMs = 25;
   double repMs = 100;
+  // `hel tune`'s early cut-off: when the estimate of one run is above this, stop there
+  // (no warm-up, no timed runs) and report the estimate as the median.
+  double cutoffMs = std::numeric_limits<double>::infinity();
 };
 
 // The most timed runs one benchmark makes, whatever the estimate: a run that seems to take
@@ -25,7 +29,7 @@ struct Timing {
   double minMs = 0;
   double maxMs = 0;
   int warmups = 0;
-  int reps = 0;  // the timed runs the median is taken over
+  int reps = 0;  // the timed runs the median is taken over; 0 when cut off
 };
 
 // Where runs are timed. A run is `fn` preceded by the clock's cache flush, if it has one;

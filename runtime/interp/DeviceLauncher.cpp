@@ -11,6 +11,8 @@
 #include "lower/Pipeline.h"
 #include "runtime/interp/Kernel.h"
 #include "runtime/interp/LaunchTiming.h"
+#include "runtime/interp/LoopTuning.h"
+#include "runtime/tune/TuneFile.h"
 
 namespace hel::interp {
 namespace {
@@ -169,6 +171,44 @@ std::string defaultConfigText(const std::vector<int64_t>& blockSizes, const tir:
   return fmt::format("default: block_sizes=[{}], num_warps={}", fmt::join(blockSizes, ", "), kernel.launch.numWarps);
 }
 
+// The specialization as the tune file keys it: the host values the loop uses, by name, in
+// a form that is the same from one run to the next (no addresses): tensors by dtype and
+// shape (and strides where not contiguous), numbers and strings by value.
+std::string argumentsText(const std::set<std::string>& names, Scope& scope) {
+  std::vector<std::string> parts;
+  for (const std::string& name : names) {
+    Value* value = scope.lookup(name);
+    if (!value) continue;
+    if (value->isTensor()) {
+      const Tensor& tensor = value->asTensor();
+      std::string text = fmt::format("{}={}[{}]", name, tir::irName(tensor.dtype()), fmt::join(tensor.shape(), ","));
+      if (!tensor.isContiguous()) text += fmt::format("/[{}]", fmt::join(tensor.strides(), ","));
+      parts.push_back(text);
+    } else if (value->isInt() || value->isFloat() || value->isBool() || value->isStr() || value->isDType()) {
+      std::string key;
+      TensorAliases unused;
+      describe(*value, key, unused);
+      parts.push_back(name + "=" + key);
+    }
+  }
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+// Which config a loop is lowered with: the call's Config, a LoopConfig (from the tune
+// file or a tuning candidate), or the default.
+struct ConfigChoice {
+  const ConfigObject* config = nullptr;
+  const tune::LoopConfig* loopConfig = nullptr;
+};
+
+// What lowering a loop found out about its tile dims, in the order it asked for them.
+struct LoweredDims {
+  tune::LoopShape shape;
+  std::vector<int64_t> blockSizeIndices;
+  std::vector<int64_t> blockSizes;
+  std::vector<int64_t> defaultBlockSizes;  // those the default config chose
+};
+
 }  // namespace
 
 struct DeviceLauncher::Compiled {
@@ -178,14 +218,190 @@ struct DeviceLauncher::Compiled {
   // Each pointer parameter's tensor, as its ordinal among the tensors the
   // loop's names reach (TensorAliases), which the cache key fixes.
   std::vector<size_t> tensorArgs;
-  // The block sizes the default config chose, in the order of the loop's tile
-  // dims (for `hel bench` to report); empty when the call gave a Config.
-  std::vector<int64_t> defaultBlockSizes;
-  bool launched = false;  // once: RunOptions::onFirstLaunch has seen it
+  LoweredDims dims;
+  tune::LoopConfig loopConfig;  // what it was lowered with
+  std::string configText;       // as `hel bench` reports it
+  tune::LoopKey tuneKey;
+  bool launched = false;  // once: RunOptions::tuneLoop and onFirstLaunch have seen it
 };
+
+namespace {
+
+// Lowers one device loop of one call under any config (DeviceLoopOptions from it).
+class LoopLowering {
+ public:
+  LoopLowering(Interpreter& interp, KernelCall& call, const ast::For& loop, sema::HostEnvironment& environment)
+      : interp_(interp), kernel_(*call.kernel), call_(call), loop_(loop), environment_(environment) {}
+
+  lower::LoweredLoop lower(ConfigChoice choice, LoweredDims& dims) {
+    lower::DeviceLoopOptions options = optionsFor(choice);
+    std::map<std::pair<const void*, int>, int64_t> asked;
+    options.blockSize = [&](const ast::For& tileLoop, int dim, int64_t extent, SourceRange range) -> int64_t {
+      auto position = std::make_pair(static_cast<const void*>(&tileLoop), dim);
+      if (auto seen = asked.find(position); seen != asked.end()) return seen->second;
+      int64_t size = blockSize(choice, tileLoop, position, extent, range, dims);
+      asked[position] = size;
+      return size;
+    };
+    try {
+      lower::LoweredLoop lowered = lower::lowerDeviceLoop(loop_, environment_, options);
+      const auto& passes = interp_.options().passes;
+      std::string broken =
+          passes && passes->empty() ? "" : tir::runPasses(*lowered.module, passes.value_or(std::vector<std::string>{}));
+      if (!broken.empty())
+        throw std::logic_error("internal compiler error: " + broken + "\n" + tir::print(*lowered.module));
+      return lowered;
+    } catch (lower::CompileError& error) {
+      throw ScriptError{kExitCompileError, error.diagnostic};
+    }
+  }
+
+  // The knobs of `choice` as a LoopConfig (block sizes as lowering chose them).
+  tune::LoopConfig loopConfigOf(ConfigChoice choice, const LoweredDims& dims) {
+    lower::DeviceLoopOptions options = optionsFor(choice);
+    tune::LoopConfig config;
+    config.blockSizes = dims.blockSizes;
+    config.numWarps = options.numWarps;
+    config.pidType = options.pidType;
+    config.l2Grouping = options.l2Grouping;
+    config.loopOrder = options.loopOrder;
+    return config;
+  }
+
+ private:
+  lower::DeviceLoopOptions optionsFor(ConfigChoice choice) {
+    lower::DeviceLoopOptions options;
+    options.kernelName = kernel_.function->name;
+    options.dotPrecision = kernel_.settings.dotPrecision;
+    options.staticShapes = kernel_.settings.staticShapes;
+    if (GpuRunner* gpu = interp_.options().gpu) options.persistentPrograms = gpu->device().properties().smCount;
+    const ConfigObject* config = choice.config;
+    auto field = [&](const char* name) -> std::optional<Value> {
+      if (!config) return std::nullopt;
+      return config->attribute(name);
+    };
+    if (auto warps = field("num_warps"); warps && warps->isInt()) options.numWarps = warps->asInt();
+    if (auto stages = field("num_stages"); stages && stages->isInt()) options.numStages = stages->asInt();
+    if (auto pid = field("pid_type"); pid && pid->isStr()) options.pidType = pid->asStr();
+    if (auto groups = field("l2_groupings"); groups) {
+      std::vector<Value> values = groups->isInt() ? std::vector<Value>{*groups} : interp_.iterate(*groups, call_.callRange);
+      if (!values.empty() && values[0].isInt()) options.l2Grouping = values[0].asInt();
+    }
+    if (auto precision = field("dot_precision"); precision && precision->isStr()) options.dotPrecision = precision->asStr();
+    if (auto orders = field("loop_orders"); orders) {
+      std::vector<Value> lists = interp_.iterate(*orders, call_.callRange);
+      if (!lists.empty())
+        for (const Value& axis : interp_.iterate(lists[0], call_.callRange))
+          if (axis.isInt()) options.loopOrder.push_back(axis.asInt());
+    }
+    // A LoopConfig sets the knobs it tunes; the call's Config keeps the others (dot_precision).
+    if (const tune::LoopConfig* tuned = choice.loopConfig) {
+      options.numWarps = tuned->numWarps;
+      options.pidType = tuned->pidType;
+      options.l2Grouping = tuned->l2Grouping;
+      options.loopOrder = tuned->loopOrder;
+    }
+    return options;
+  }
+
+  int64_t blockSize(ConfigChoice choice, const ast::For& tileLoop, std::pair<const void*, int> position, int64_t extent,
+                    SourceRange range, LoweredDims& dims) {
+    auto it = kernel_.blockSizeIndex.find(position);
+    if (it == kernel_.blockSizeIndex.end()) it = kernel_.blockSizeIndex.emplace(position, kernel_.tileDimCount++).first;
+    int index = it->second;
+    bool topLevel = &tileLoop == &loop_;
+    size_t local = dims.blockSizes.size();
+    dims.shape.dims.push_back({extent, topLevel});
+    dims.blockSizeIndices.push_back(index);
+    int64_t size = 0;
+    if (choice.loopConfig && local < choice.loopConfig->blockSizes.size()) {
+      size = choice.loopConfig->blockSizes[local];
+    } else if (choice.config && choice.config->hasBlockSizes) {
+      const ConfigObject* config = choice.config;
+      if (index >= static_cast<int>(config->blockSizes.size())) {
+        Diagnostic error = DiagnosticEngine::make(diag::TooFewBlockSizes, range, config->blockSizes.size(),
+                                                  kernel_.function->name, index + 1);
+        error.notes.push_back(DiagnosticEngine::make(diag::ConfigGivenHere, config->blockSizesRange));
+        throw lower::CompileError{error};
+      }
+      size = config->blockSizes[index];
+    } else {
+      size = defaultBlockSize(tileLoop, topLevel, topLevel ? std::max(topLevelDims(), 1) : 1, extent);
+      dims.defaultBlockSizes.push_back(size);
+    }
+    dims.blockSizes.push_back(size);
+    return size;
+  }
+
+  int topLevelDims() const {
+    if (auto* iter = ast::dynCast<ast::Call>(loop_.iter.get()); iter && !iter->args.empty())
+      if (auto* list = ast::dynCast<ast::List>(iter->args[0].get())) return static_cast<int>(list->elts.size());
+    return 0;
+  }
+
+  Interpreter& interp_;
+  KernelObject& kernel_;
+  KernelCall& call_;
+  const ast::For& loop_;
+  sema::HostEnvironment& environment_;
+};
+
+// Compiles a lowered loop for where it runs: PTX on the GPU, the CPU backend's form else.
+void compileForBackend(DeviceLauncher::Compiled& compiled, Interpreter& interp, const ast::For& loop);
+
+}  // namespace
+
+std::string loopId(const tune::LoopKey& key) {
+  return tune::sourceHash(fmt::format("{}\n{}\n{}\n{}\n{}", key.kernel, key.sourceHash, key.loopLine, key.arguments,
+                                      key.device));
+}
 
 DeviceLauncher::DeviceLauncher() = default;
 DeviceLauncher::~DeviceLauncher() = default;
+
+namespace {
+
+void compileForBackend(DeviceLauncher::Compiled& compiled, Interpreter& interp, const ast::For& loop) {
+  if (interp.options().onCompiled) interp.options().onCompiled(*compiled.module);
+  const tir::Kernel& kernelIR = *compiled.module->kernels[0];
+  compiled.executable.reset();
+  compiled.gpu.reset();
+  if (GpuRunner* gpu = interp.options().gpu; gpu && !interp.options().device.isMeta()) {
+    try {
+      compiled.gpu = gpu->compile(kernelIR);
+    } catch (const nvptx::Unsupported& unsupported) {
+      throw ScriptError{kExitCompileError,
+                        DiagnosticEngine::make(diag::BackendUnsupported, unsupported.location, unsupported.message)};
+    } catch (const RuntimeError& error) {
+      throw ScriptError{kExitRuntimeError, DiagnosticEngine::make(diag::ScriptFailed, loop.range, error.what())};
+    }
+  } else {
+    compiled.executable = std::make_unique<cpu::CompiledKernel>(kernelIR);
+  }
+}
+
+// Lowers `loop` under `choice` into `compiled` (module, tensor arguments, dims, config).
+void lowerInto(DeviceLauncher::Compiled& compiled, LoopLowering& lowering, ConfigChoice choice,
+               const TensorAliases& aliases, const ast::For& loop) {
+  LoweredDims dims;
+  lower::LoweredLoop lowered = lowering.lower(choice, dims);
+  compiled.module = std::move(lowered.module);
+  compiled.tensorArgs.clear();
+  for (const void* identity : lowered.tensorArgs) {
+    auto alias = aliases.ordinal.find(identity);
+    if (alias == aliases.ordinal.end())
+      throw ScriptError{kExitCompileError, DiagnosticEngine::make(diag::TensorThroughClosure, loop.range)};
+    compiled.tensorArgs.push_back(alias->second);
+  }
+  compiled.loopConfig = lowering.loopConfigOf(choice, dims);
+  const tir::Kernel& ir = *compiled.module->kernels[0];
+  if (choice.config && !choice.loopConfig) compiled.configText = choice.config->repr();
+  else if (choice.loopConfig) compiled.configText = "tuned: " + tune::configArguments(compiled.loopConfig);
+  else compiled.configText = defaultConfigText(dims.defaultBlockSizes, ir);
+  compiled.dims = std::move(dims);
+}
+
+}  // namespace
 
 void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std::shared_ptr<Scope>& scope,
                             KernelCall& call) {
@@ -202,92 +418,25 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
     }
   }
   ScopeEnvironment environment(interp, scope);
+  LoopLowering lowering(interp, call, loop, environment);
+  const RunOptions& options = interp.options();
   auto found = cache_.find(key);
   if (found == cache_.end()) {
-    lower::DeviceLoopOptions options;
-    options.kernelName = kernel.function->name;
-    options.dotPrecision = kernel.settings.dotPrecision;
-    options.staticShapes = kernel.settings.staticShapes;
-    const ConfigObject* config = call.config;
-    auto field = [&](const char* name) -> std::optional<Value> {
-      if (!config) return std::nullopt;
-      return config->attribute(name);
-    };
-    if (auto warps = field("num_warps"); warps && warps->isInt()) options.numWarps = warps->asInt();
-    if (auto stages = field("num_stages"); stages && stages->isInt()) options.numStages = stages->asInt();
-    if (auto pid = field("pid_type"); pid && pid->isStr()) options.pidType = pid->asStr();
-    if (GpuRunner* gpu = interp.options().gpu) options.persistentPrograms = gpu->device().properties().smCount;
-    if (auto groups = field("l2_groupings"); groups) {
-      std::vector<Value> values = groups->isInt() ? std::vector<Value>{*groups} : interp.iterate(*groups, call.callRange);
-      if (!values.empty() && values[0].isInt()) options.l2Grouping = values[0].asInt();
-    }
-    if (auto precision = field("dot_precision"); precision && precision->isStr()) options.dotPrecision = precision->asStr();
-    if (auto orders = field("loop_orders"); orders) {
-      std::vector<Value> lists = interp.iterate(*orders, call.callRange);
-      if (!lists.empty())
-        for (const Value& axis : interp.iterate(lists[0], call.callRange))
-          if (axis.isInt()) options.loopOrder.push_back(axis.asInt());
-    }
-    int topLevelDims = 0;
-    if (auto* iter = ast::dynCast<ast::Call>(loop.iter.get()); iter && !iter->args.empty()) {
-      if (auto* list = ast::dynCast<ast::List>(iter->args[0].get())) topLevelDims = static_cast<int>(list->elts.size());
-    }
     auto compiled = std::make_unique<Compiled>();
-    options.blockSize = [&](const ast::For& tileLoop, int dim, int64_t extent, SourceRange range) -> int64_t {
-      auto position = std::make_pair(static_cast<const void*>(&tileLoop), dim);
-      auto it = kernel.blockSizeIndex.find(position);
-      if (it == kernel.blockSizeIndex.end())
-        it = kernel.blockSizeIndex.emplace(position, kernel.tileDimCount++).first;
-      int index = it->second;
-      if (config && config->hasBlockSizes) {
-        if (index >= static_cast<int>(config->blockSizes.size())) {
-          Diagnostic error = DiagnosticEngine::make(diag::TooFewBlockSizes, range, config->blockSizes.size(),
-                                                    kernel.function->name, index + 1);
-          error.notes.push_back(DiagnosticEngine::make(diag::ConfigGivenHere, config->blockSizesRange));
-          throw lower::CompileError{error};
-        }
-        return config->blockSizes[index];
-      }
-      bool topLevel = &tileLoop == &loop;
-      int64_t size = defaultBlockSize(tileLoop, topLevel, topLevel ? std::max(topLevelDims, 1) : 1, extent);
-      compiled->defaultBlockSizes.push_back(size);
-      return size;
-    };
-    try {
-      lower::LoweredLoop lowered = lower::lowerDeviceLoop(loop, environment, options);
-      const auto& passes = interp.options().passes;
-      std::string broken = passes && passes->empty() ? "" : tir::runPasses(*lowered.module, passes.value_or(std::vector<std::string>{}));
-      if (!broken.empty())
-        throw std::logic_error("internal compiler error: " + broken + "\n" + tir::print(*lowered.module));
-      compiled->module = std::move(lowered.module);
-      for (const void* identity : lowered.tensorArgs) {
-        auto alias = aliases.ordinal.find(identity);
-        if (alias == aliases.ordinal.end())
-          throw ScriptError{kExitCompileError, DiagnosticEngine::make(diag::TensorThroughClosure, loop.range)};
-        compiled->tensorArgs.push_back(alias->second);
-      }
-    } catch (lower::CompileError& error) {
-      throw ScriptError{kExitCompileError, error.diagnostic};
-    }
-    if (interp.options().onCompiled) interp.options().onCompiled(*compiled->module);
-    const tir::Kernel& kernelIR = *compiled->module->kernels[0];
-    if (GpuRunner* gpu = interp.options().gpu; gpu && !interp.options().device.isMeta()) {
-      try {
-        compiled->gpu = gpu->compile(kernelIR);
-      } catch (const nvptx::Unsupported& unsupported) {
-        throw ScriptError{kExitCompileError,
-                          DiagnosticEngine::make(diag::BackendUnsupported, unsupported.location, unsupported.message)};
-      } catch (const RuntimeError& error) {
-        throw ScriptError{kExitRuntimeError, DiagnosticEngine::make(diag::ScriptFailed, loop.range, error.what())};
-      }
-    } else {
-      compiled->executable = std::make_unique<cpu::CompiledKernel>(kernelIR);
-    }
+    const ast::FunctionDef& def = *kernel.function->def;
+    GpuRunner* gpu = options.gpu;
+    compiled->tuneKey = {kernel.function->name, tune::sourceHash(def.range.text()),
+                         static_cast<int>(loop.range.line()) - static_cast<int>(def.range.line()),
+                         argumentsText(names, *scope), gpu ? gpu->device().properties().name : "cpu"};
+    // An explicit config wins over the tune file, as in Helion.
+    const tune::TunedLoop* stored = options.tuneFile && !call.config ? options.tuneFile->find(compiled->tuneKey) : nullptr;
+    lowerInto(*compiled, lowering, {call.config, stored ? &stored->config : nullptr}, aliases, loop);
+    compileForBackend(*compiled, interp, loop);
     ++compilations;
     found = cache_.emplace(key, std::move(compiled)).first;
   }
   Compiled& compiled = *found->second;
-  if (interp.options().device.isMeta()) return;
+  if (options.device.isMeta()) return;
 
   std::vector<cpu::Argument> args;
   for (size_t ordinal : compiled.tensorArgs) {
@@ -295,8 +444,7 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
     int64_t elements = static_cast<int64_t>(tensor.storage()->bytes() / itemSize(tensor.dtype())) - tensor.storageOffset();
     args.push_back(cpu::Argument::pointer(tensor.data(), elements, tensor.dtype()));
   }
-  const tir::Kernel& ir = *compiled.module->kernels[0];
-  GpuRunner* gpu = interp.options().gpu;
+  GpuRunner* gpu = options.gpu;
   auto runOnHost = [&] {
     std::vector<Diagnostic> faults;
     DiagnosticEngine capture([&](const Diagnostic& d) { faults.push_back(d); });
@@ -304,25 +452,58 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
       throw ScriptError{kExitRuntimeError, faults.empty() ? DiagnosticEngine::make(diag::ScriptFailed, loop.range, "the kernel faulted")
                                                           : faults.front()};
   };
+  auto runCompiled = [&] {
+    if (compiled.gpu) gpu->run(*compiled.gpu, *compiled.module->kernels[0], args);
+    else runOnHost();
+  };
   try {
-    if (!compiled.launched && interp.options().onFirstLaunch) {
+    if (!compiled.launched) {
       compiled.launched = true;
       std::vector<Tensor> tensors;
       for (size_t ordinal : compiled.tensorArgs) tensors.push_back(aliases.tensors[ordinal]);
-      std::string config = call.config ? call.config->repr() : defaultConfigText(compiled.defaultBlockSizes, ir);
-      FirstLaunch first{kernel.function->name, config, static_cast<int>(loop.range.line()), ir, args, std::move(tensors), {}};
-      if (compiled.gpu) {
-        first.time = [&](const bench::Settings& settings) { return gpu->benchmark(*compiled.gpu, ir, args, settings); };
-      } else {
-        first.time = [&](const bench::Settings& settings) {
-          bench::WallClock clock;
-          return timeRepeatedLaunch(ir, args, clock, runOnHost, settings);
-        };
+      if (options.tuneLoop) {
+        LoweredDims defaultDims;
+        lowering.lower({}, defaultDims);
+        LoopTuning tuning{compiled.tuneKey,
+                          fmt::format("{}, line {}: {}", kernel.function->name, loop.range.line(), compiled.tuneKey.arguments),
+                          static_cast<int>(loop.range.line()),
+                          call.config != nullptr,
+                          compiled.dims.shape,
+                          compiled.dims.blockSizeIndices,
+                          compiled.loopConfig,
+                          lowering.loopConfigOf({}, defaultDims),
+                          compiled.configText,
+                          [&](const tune::LoopConfig& config) {
+                            LoweredDims dims;
+                            return lowering.lower({call.config, &config}, dims).module;
+                          },
+                          *compiled.module->kernels[0],
+                          args,
+                          tensors,
+                          runCompiled,
+                          gpu};
+        if (gpu) tuning.shape.smCount = gpu->device().properties().smCount;
+        if (std::optional<tune::LoopConfig> chosen = options.tuneLoop(tuning); chosen && *chosen != compiled.loopConfig) {
+          lowerInto(compiled, lowering, {call.config, &*chosen}, aliases, loop);
+          compileForBackend(compiled, interp, loop);
+        }
       }
-      interp.options().onFirstLaunch(first);
+      if (options.onFirstLaunch) {
+        const tir::Kernel& ir = *compiled.module->kernels[0];
+        FirstLaunch first{kernel.function->name, compiled.configText, static_cast<int>(loop.range.line()), ir, args,
+                          std::move(tensors), {}};
+        if (compiled.gpu) {
+          first.time = [&](const bench::Settings& settings) { return gpu->benchmark(*compiled.gpu, ir, args, settings); };
+        } else {
+          first.time = [&](const bench::Settings& settings) {
+            bench::WallClock clock;
+            return timeRepeatedLaunch(ir, args, clock, runOnHost, settings);
+          };
+        }
+        options.onFirstLaunch(first);
+      }
     }
-    if (compiled.gpu) gpu->run(*compiled.gpu, ir, args);
-    else runOnHost();
+    runCompiled();
   } catch (const RuntimeError& error) {
     throw ScriptError{kExitRuntimeError,
                       DiagnosticEngine::make(diag::GpuKernelFailed, loop.range, kernel.function->name, error.what())};

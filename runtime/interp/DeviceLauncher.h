@@ -25,8 +25,10 @@ class DeviceLauncher {
   // How many device loops were compiled (not found in the cache).
   int compilations = 0;
 
- private:
+  // One device loop specialization, lowered and compiled.
   struct Compiled;
+
+ private:
   std::map<std::string, std::unique_ptr<Compiled>> cache_;
 };
 

@@ -22,8 +22,12 @@ GpuRunner::GpuRunner(cuda::CudaDevice& device) : device_(device) {
 }
 
 std::unique_ptr<GpuRunner::Compiled> GpuRunner::compile(const tir::Kernel& kernel) {
+  return load(useCache_ ? cache_.compile(kernel, target_) : nvptx::emitPTX(kernel, target_));
+}
+
+std::unique_ptr<GpuRunner::Compiled> GpuRunner::load(nvptx::Ptx ptx) {
   auto compiled = std::make_unique<Compiled>();
-  compiled->ptx = useCache_ ? cache_.compile(kernel, target_) : nvptx::emitPTX(kernel, target_);
+  compiled->ptx = std::move(ptx);
   compiled->kernel = &device_.kernel(compiled->ptx.text, compiled->ptx.entry);
   return compiled;
 }

@@ -30,6 +30,9 @@ class GpuRunner {
   // Throws nvptx::Unsupported for an op the GPU backend lacks, and
   // cuda::CudaError when the driver rejects the PTX.
   std::unique_ptr<Compiled> compile(const tir::Kernel& kernel);
+  // compile() in two steps, for the tuner: PTX (nvptx::emitPTX, which may run on any
+  // thread) is loaded here, on the thread that owns the context.
+  std::unique_ptr<Compiled> load(nvptx::Ptx ptx);
   // Launches over the kernel's grid with `args` for its parameters (the same
   // description the CPU backend takes) and waits. Throws RuntimeError naming
   // the parameter when a tensor is not on the GPU, and cuda::CudaError when the

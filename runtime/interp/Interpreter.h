@@ -14,9 +14,14 @@
 #include "parser/Ast.h"
 #include "runtime/Errors.h"
 #include "runtime/interp/Value.h"
+#include "runtime/tune/LoopConfig.h"
 #include "sema/Builtins.h"
 #include "sema/Resolve.h"
 #include "support/Diagnostics.h"
+
+namespace hel::tune {
+struct TuneFile;
+}
 
 namespace hel::interp {
 
@@ -111,6 +116,7 @@ struct NativeObject : Object {
 class DeviceLauncher;
 class GpuRunner;
 struct FirstLaunch;
+struct LoopTuning;
 
 struct RunOptions {
   Device device = Device::cpu();  // where `device="cuda"` tensors live
@@ -129,6 +135,13 @@ struct RunOptions {
   // that replaces the config of every kernel (of `configKernel` only, if set).
   std::string configOverride;
   std::string configKernel;
+  // The script's tune file (runtime/tune/TuneFile.h): a kernel called without a config
+  // runs each device loop with the config stored for it, if any.
+  const tune::TuneFile* tuneFile = nullptr;
+  // `hel tune` and --autotune: sees each device loop specialization once, before its first
+  // launch (and before onFirstLaunch); the loop runs with the config it returns, or as it
+  // was compiled when it returns nullopt (LoopTuning.h).
+  std::function<std::optional<tune::LoopConfig>(const LoopTuning&)> tuneLoop;
 };
 
 class Interpreter {

@@ -14,7 +14,8 @@ bool overlaps(const cpu::Argument& a, const cpu::Argument& b) {
   return aBegin < bBegin + reachBytes(b) && bBegin < aBegin + reachBytes(a);
 }
 
-// Whether the launch reads memory that it (or a repeat of it) also writes.
+}  // namespace
+
 bool mustRestore(const std::vector<bench::ParamUse>& uses, const std::vector<cpu::Argument>& args) {
   if (!bench::isRepeatable(uses)) return true;
   for (size_t w = 0; w < uses.size(); ++w) {
@@ -24,8 +25,6 @@ bool mustRestore(const std::vector<bench::ParamUse>& uses, const std::vector<cpu
   }
   return false;
 }
-
-}  // namespace
 
 bench::Timing timeRepeatedLaunch(const tir::Kernel& kernel, const std::vector<cpu::Argument>& args,
                                  bench::Clock& clock, const std::function<void()>& launch,

@@ -11,6 +11,7 @@
 #include "lower/IR.h"
 #include "runtime/Tensor.h"
 #include "runtime/bench/BenchReport.h"
+#include "runtime/bench/LaunchCost.h"
 
 namespace hel::interp {
 
@@ -28,6 +29,10 @@ struct FirstLaunch {
 
 // The row of `hel bench` for a launch: times it, and counts its bytes and FLOPs.
 bench::Row benchRow(const FirstLaunch& launch, const bench::Settings& settings);
+
+// Whether a launch reads memory that it (or a repeat of it) also writes, so that running it
+// again computes something else unless what it writes is put back first.
+bool mustRestore(const std::vector<bench::ParamUse>& uses, const std::vector<cpu::Argument>& args);
 
 // bench::benchmark of `launch` on `clock`. Where running the kernel again would change
 // what it computed (bench::isRepeatable, or a tensor written through one parameter and

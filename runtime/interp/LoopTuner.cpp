@@ -1,0 +1,294 @@
+#include "runtime/interp/LoopTuner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <thread>
+
+#include "backend/nvptx/Codegen.h"
+#include "runtime/AssertClose.h"
+#include "runtime/interp/GpuRunner.h"
+#include "runtime/interp/Interpreter.h"
+#include "runtime/interp/LaunchTiming.h"
+
+namespace hel::interp {
+namespace {
+
+using tune::Event;
+using tune::Outcome;
+
+int64_t largestTile(const tir::Kernel& kernel) {
+  int64_t largest = 1;
+  tir::walk(kernel.body, [&](const tir::Op& op) {
+    for (size_t i = 0; i < op.numResults(); ++i)
+      if (op.result(i)->type().isTile()) largest = std::max(largest, op.result(i)->type().numElements());
+  });
+  return largest;
+}
+
+// A kernel that stores through a null pointer: what HEL_TUNE_INJECT_FAULT launches on the
+// GPU, so that the fault and the lost context are real.
+void launchFaultingKernel(cuda::CudaDevice& device) {
+  static const char* kPtx =
+      ".version 7.0\n.target sm_80\n.address_size 64\n"
+      ".visible .entry hel_tune_injected_fault()\n{\n  .reg .b64 %rd<2>;\n  mov.u64 %rd1, 0;\n"
+      "  st.global.u32 [%rd1], 0;\n  ret;\n}\n";
+  cuda::Kernel& kernel = device.kernel(kPtx, "hel_tune_injected_fault");
+  device.launch(kernel, {1, 1, 1}, {1, 1, 1}, 0, nullptr);
+  device.synchronize();
+}
+
+std::string oneLine(std::string text) {
+  for (char& c : text)
+    if (c == '\n') c = ' ';
+  return text;
+}
+
+}  // namespace
+
+class LoopTuner::Session {
+ public:
+  Session(LoopTuner& tuner, const LoopTuning& loop)
+      : tuner_(tuner), settings_(tuner.settings_), loop_(loop), id_(loopId(loop.key)) {
+    std::vector<bench::ParamUse> uses = bench::paramUses(loop.baselineIR);
+    bool restore = mustRestore(uses, loop.args);
+    size_t tensor = 0;
+    for (size_t i = 0; i < loop.args.size(); ++i) {
+      if (loop.args[i].kind != cpu::Argument::Kind::Pointer) continue;
+      if (uses[i].writes) {
+        written_.push_back(loop.tensors.at(tensor));
+        if (restore) initial_.push_back(loop.tensors.at(tensor).clone());
+      }
+      ++tensor;
+    }
+  }
+
+  tune::TunedLoop run() {
+    report({Event::Kind::Loop, id_, "", Outcome::Ok, 0, "", loop_.title});
+    // The baseline's outputs are what every candidate must reproduce.
+    loop_.runBaseline();
+    for (const Tensor& tensor : written_) reference_.push_back(tensor.clone());
+    tune::SearchSpace space(loop_.shape);
+    std::vector<tune::LoopConfig> seeds{space.clamp(loop_.baseline)};
+    for (const tune::LoopConfig& seed : space.heuristicSeeds(loop_.defaults)) seeds.push_back(seed);
+    baselineConfig_ = seeds.front();
+    tune::SearchResult found = tune::patternSearch(
+        space, seeds, [&](const std::vector<tune::LoopConfig>& configs) { return evaluate(configs); },
+        settings_.search);
+    restoreInitial();
+
+    tune::TunedLoop tuned;
+    tuned.key = loop_.key;
+    tuned.blockSizeIndices = loop_.blockSizeIndices;
+    tuned.baseline = loop_.baselineText;
+    tuned.baselineMs = baselineMs_.value_or(0);
+    // Where nothing could be used (not even the baseline's config), the baseline stays.
+    tuned.config = found.best ? *found.best : loop_.baseline;
+    tuned.ms = found.best ? found.bestCost : tuned.baselineMs;
+    tuned.candidates = tried_;
+    tuned.failures = failures_;
+    tuned.line = loop_.line;
+    return tuned;
+  }
+
+ private:
+  struct Candidate {
+    tune::LoopConfig config;
+    std::string text;
+    std::unique_ptr<tir::Module> module;
+    nvptx::Ptx ptx;
+    std::string compileError;
+    std::unique_ptr<GpuRunner::Compiled> gpu;
+    std::unique_ptr<cpu::CompiledKernel> cpu;
+    std::optional<Event> result;
+    const tir::Kernel& ir() const { return *module->kernels[0]; }
+  };
+
+  void report(const Event& event) {
+    if (settings_.report) settings_.report(event);
+  }
+
+  void record(Candidate& candidate, Outcome outcome, double ms, std::string detail) {
+    candidate.result = Event{Event::Kind::Result, id_, candidate.text, outcome, ms, oneLine(std::move(detail)), ""};
+    report(*candidate.result);
+  }
+
+  // Counts an outcome (new or replayed) into this loop's figures.
+  void count(const Candidate& candidate) {
+    const Event& result = *candidate.result;
+    if (tune::launched(result.outcome)) ++tried_;
+    if (tune::failed(result.outcome)) ++failures_;
+    if (result.outcome == Outcome::Ok && (!bestMs_ || result.ms < *bestMs_)) bestMs_ = result.ms;
+    if (candidate.config == baselineConfig_ && (result.outcome == Outcome::Ok || result.outcome == Outcome::Slow))
+      baselineMs_ = result.ms;
+  }
+
+  std::vector<tune::Cost> evaluate(const std::vector<tune::LoopConfig>& configs) {
+    std::vector<Candidate> candidates(configs.size());
+    std::vector<Candidate*> toCompile;
+    for (size_t i = 0; i < configs.size(); ++i) {
+      Candidate& candidate = candidates[i];
+      candidate.config = configs[i];
+      candidate.text = tune::configArguments(candidate.config);
+      if (const Event* known = settings_.journal ? settings_.journal->outcome(id_, candidate.text) : nullptr) {
+        candidate.result = *known;
+        if (tune::launched(known->outcome)) ++tuner_.launchedCandidates_;
+        continue;
+      }
+      lower(candidate);
+      if (!candidate.result) toCompile.push_back(&candidate);
+    }
+    compile(toCompile);
+    std::vector<tune::Cost> costs;
+    for (Candidate& candidate : candidates) {
+      if (!candidate.result) {
+        if (settings_.search.deadline && std::chrono::steady_clock::now() >= *settings_.search.deadline) break;
+        measure(candidate);
+      }
+      count(candidate);
+      const Event& result = *candidate.result;
+      bool usable = result.outcome == Outcome::Ok || result.outcome == Outcome::Slow;
+      costs.push_back(usable ? tune::Cost(result.ms) : std::nullopt);
+    }
+    return costs;
+  }
+
+  void lower(Candidate& candidate) {
+    try {
+      candidate.module = loop_.lower(candidate.config);
+    } catch (const ScriptError& error) {
+      return record(candidate, Outcome::CompileFailed, 0, error.diagnostic.message);
+    } catch (const std::exception& error) {
+      return record(candidate, Outcome::CompileFailed, 0, error.what());
+    }
+    const tir::Kernel& ir = candidate.ir();
+    if (ir.numParams() != loop_.baselineIR.numParams())
+      return record(candidate, Outcome::CompileFailed, 0, "its kernel's parameters differ from the baseline's");
+    int64_t tile = largestTile(ir);
+    if (!tune::withinRegisterBudget(tile, ir.launch.numWarps))
+      record(candidate, Outcome::OverBudget, 0,
+             fmt::format("a tile of {} elements is over {} a thread with {} warps", tile, tune::kMaxElementsPerThread,
+                         ir.launch.numWarps));
+  }
+
+  // PTX for every candidate on `jobs` threads, then loaded one by one; or the CPU
+  // backend's form.
+  void compile(const std::vector<Candidate*>& candidates) {
+    GpuRunner* gpu = loop_.gpu;
+    if (!gpu) {
+      for (Candidate* candidate : candidates) {
+        try {
+          candidate->cpu = std::make_unique<cpu::CompiledKernel>(candidate->ir());
+        } catch (const std::exception& error) {
+          record(*candidate, Outcome::CompileFailed, 0, error.what());
+        }
+      }
+      return;
+    }
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i; (i = next++) < candidates.size();) {
+        Candidate& candidate = *candidates[i];
+        try {
+          candidate.ptx = nvptx::emitPTX(candidate.ir(), gpu->target());
+        } catch (const nvptx::Unsupported& unsupported) {
+          candidate.compileError = unsupported.message;
+        } catch (const std::exception& error) {
+          candidate.compileError = error.what();
+        }
+      }
+    };
+    std::vector<std::thread> threads;
+    size_t helpers = std::min(candidates.size(), static_cast<size_t>(std::max(settings_.jobs, 1))) - (candidates.empty() ? 0 : 1);
+    for (size_t i = 0; i < helpers; ++i) threads.emplace_back(work);
+    work();
+    for (std::thread& thread : threads) thread.join();
+    int sharedLimit = gpu->device().properties().maxSharedPerBlockOptin;
+    for (Candidate* candidate : candidates) {
+      if (!candidate->compileError.empty()) {
+        record(*candidate, Outcome::CompileFailed, 0, candidate->compileError);
+      } else if (candidate->ptx.sharedBytes > sharedLimit) {
+        record(*candidate, Outcome::OverBudget, 0,
+               fmt::format("{} bytes of shared memory, over the GPU's {}", candidate->ptx.sharedBytes, sharedLimit));
+      } else {
+        try {
+          candidate->gpu = gpu->load(std::move(candidate->ptx));
+        } catch (const RuntimeError& error) {
+          record(*candidate, Outcome::CompileFailed, 0, error.what());
+        }
+      }
+    }
+  }
+
+  void restoreInitial() {
+    for (size_t i = 0; i < initial_.size(); ++i) written_[i].copyFrom(initial_[i]);
+  }
+
+  // Empty when every tensor the candidate wrote is close to what the baseline wrote.
+  std::string mismatch() {
+    for (size_t i = 0; i < written_.size(); ++i) {
+      CloseOptions options;
+      // Other block sizes sum in another order: allow ten times assert_close's tolerance.
+      auto [rtol, atol] = defaultTolerances(written_[i].dtype());
+      options.rtol = rtol * 10;
+      options.atol = atol * 10;
+      options.equalNan = true;
+      CloseReport report = compareClose(written_[i], reference_[i], options);
+      if (!report.ok) return report.message;
+    }
+    return "";
+  }
+
+  void measure(Candidate& candidate) {
+    int ordinal = ++tuner_.launchedCandidates_;
+    report({Event::Kind::Try, id_, candidate.text, Outcome::Ok, 0, "", ""});
+    GpuRunner* gpu = loop_.gpu;
+    const tir::Kernel& ir = candidate.ir();
+    std::vector<Diagnostic> faults;
+    DiagnosticEngine capture([&](const Diagnostic& d) { faults.push_back(d); });
+    auto runOnHost = [&] {
+      if (!candidate.cpu->run(loop_.args, capture)) throw RuntimeError(faults.empty() ? "the kernel faulted" : faults.front().message);
+    };
+    try {
+      if (ordinal == settings_.injectFaultAt) {
+        if (gpu) launchFaultingKernel(gpu->device());
+        else std::raise(SIGSEGV);
+      }
+      restoreInitial();
+      if (gpu) gpu->run(*candidate.gpu, ir, loop_.args);
+      else runOnHost();
+      if (std::string wrong = mismatch(); !wrong.empty()) return record(candidate, Outcome::Wrong, 0, wrong);
+      bench::Settings timing = settings_.timing;
+      if (bestMs_) timing.cutoffMs = *bestMs_ * settings_.cutoffRatio;
+      bench::Timing time;
+      if (gpu) {
+        time = gpu->benchmark(*candidate.gpu, ir, loop_.args, timing);
+      } else {
+        bench::WallClock clock;
+        time = timeRepeatedLaunch(ir, loop_.args, clock, runOnHost, timing);
+      }
+      record(candidate, time.reps == 0 ? Outcome::Slow : Outcome::Ok, time.medianMs, "");
+    } catch (const cuda::CudaError& error) {
+      record(candidate, Outcome::Faulted, 0, error.what());
+      if (settings_.onDeviceLost) settings_.onDeviceLost();
+      throw;
+    } catch (const RuntimeError& error) {
+      record(candidate, Outcome::Faulted, 0, error.what());
+    }
+  }
+
+  LoopTuner& tuner_;
+  const TunerSettings& settings_;
+  const LoopTuning& loop_;
+  std::string id_;
+  std::vector<Tensor> written_, initial_, reference_;
+  tune::LoopConfig baselineConfig_;
+  std::optional<double> bestMs_, baselineMs_;
+  int tried_ = 0, failures_ = 0;
+};
+
+tune::TunedLoop LoopTuner::tune(const LoopTuning& loop) { return Session(*this, loop).run(); }
+
+}  // namespace hel::interp

@@ -1,0 +1,41 @@
+// Pattern search over a SearchSpace: evaluate the seeds (the default config and a few
+// hand heuristics), then repeatedly the neighbours of the best config so far, moving to
+// the best of them while that improves; at a local optimum, restart from a random config
+// and search its neighbourhood the same way. Deterministic for a seed and an evaluation
+// function that is; stops after `maxCandidates` evaluations, at the deadline, or when
+// every restart is spent.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "runtime/tune/SearchSpace.h"
+
+namespace hel::tune {
+
+struct SearchSettings {
+  int maxCandidates = 40;
+  int restarts = 1;
+  uint64_t seed = 0;
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+};
+
+// A config's cost (lower is better), or nullopt where it cannot be used (it failed to
+// compile, ran wrong, faulted, or is over a budget).
+using Cost = std::optional<double>;
+// Evaluates a batch of configs at once (so that they can compile in parallel); one cost
+// per config, in order. It may return fewer than asked when time runs out.
+using Evaluate = std::function<std::vector<Cost>(const std::vector<LoopConfig>&)>;
+
+struct SearchResult {
+  std::optional<LoopConfig> best;  // nullopt when no config could be used
+  double bestCost = 0;
+  int evaluated = 0;
+};
+
+SearchResult patternSearch(const SearchSpace& space, const std::vector<LoopConfig>& seeds, const Evaluate& evaluate,
+                           const SearchSettings& settings);
+
+}  // namespace hel::tune

@@ -1,0 +1,190 @@
+#include "runtime/tune/SearchSpace.h"
+
+#include <algorithm>
+#include <set>
+
+namespace hel::tune {
+namespace {
+
+std::vector<int64_t> powersOfTwoUpTo(int64_t limit) {
+  std::vector<int64_t> values;
+  for (int64_t value = 1; value <= limit; value *= 2) values.push_back(value);
+  return values;
+}
+
+int64_t roundUpToPowerOfTwo(int64_t value) {
+  int64_t power = 1;
+  while (power < value) power *= 2;
+  return power;
+}
+
+// The allowed value nearest to `value` (the smaller one on a tie).
+int64_t nearest(const std::vector<int64_t>& choices, int64_t value) {
+  int64_t best = choices.front();
+  for (int64_t choice : choices)
+    if (std::llabs(choice - value) < std::llabs(best - value)) best = choice;
+  return best;
+}
+
+// The value `steps` places from `value` among `choices` (a sorted list), or `value`
+// itself when that falls off either end.
+template <typename T>
+T step(const std::vector<T>& choices, const T& value, int steps) {
+  auto at = std::find(choices.begin(), choices.end(), value);
+  if (at == choices.end()) return value;
+  long index = (at - choices.begin()) + steps;
+  if (index < 0 || index >= static_cast<long>(choices.size())) return value;
+  return choices[static_cast<size_t>(index)];
+}
+
+}  // namespace
+
+bool withinRegisterBudget(int64_t largestTileElements, int64_t numWarps) {
+  return largestTileElements <= kMaxElementsPerThread * numWarps * 32;
+}
+
+SearchSpace::SearchSpace(LoopShape shape) : shape_(std::move(shape)) {
+  int gridDims = 0;
+  int64_t gridExtent = 1;
+  for (const TileDim& dim : shape_.dims) {
+    blockSizes_.push_back(powersOfTwoUpTo(std::min(roundUpToPowerOfTwo(std::max<int64_t>(dim.extent, 1)), kMaxBlockSize)));
+    if (dim.grid) ++gridDims, gridExtent = dim.extent;
+  }
+  warps_ = {1, 2, 4, 8, 16};
+  pidTypes_ = {"flat"};
+  // Persistent programs pay only when the grid can be far larger than the GPU.
+  if (gridDims == 1 && gridExtent >= 8 * shape_.smCount) pidTypes_.push_back("persistent_blocked");
+  l2Groupings_ = {1};
+  if (gridDims >= 2) {
+    l2Groupings_ = {1, 2, 4, 8, 16, 32, 64};
+    std::vector<int64_t> order(static_cast<size_t>(gridDims));
+    for (int i = 0; i < gridDims; ++i) order[static_cast<size_t>(i)] = i;
+    do loopOrders_.push_back(order);
+    while (std::next_permutation(order.begin(), order.end()));
+  }
+}
+
+std::vector<std::string> SearchSpace::knobNames() const {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < blockSizes_.size(); ++i) names.push_back("block_sizes[" + std::to_string(i) + "]");
+  names.push_back("num_warps");
+  if (pidTypes_.size() > 1) names.push_back("pid_type");
+  if (l2Groupings_.size() > 1) names.push_back("l2_groupings");
+  if (loopOrders_.size() > 1) names.push_back("loop_orders");
+  return names;
+}
+
+LoopConfig SearchSpace::clamp(LoopConfig config) const {
+  config.blockSizes.resize(blockSizes_.size(), 1);
+  for (size_t i = 0; i < blockSizes_.size(); ++i) config.blockSizes[i] = nearest(blockSizes_[i], config.blockSizes[i]);
+  config.numWarps = nearest(warps_, config.numWarps);
+  if (std::find(pidTypes_.begin(), pidTypes_.end(), config.pidType) == pidTypes_.end()) config.pidType = "flat";
+  config.l2Grouping = nearest(l2Groupings_, config.l2Grouping);
+  if (loopOrders_.empty()) config.loopOrder.clear();
+  else if (std::find(loopOrders_.begin(), loopOrders_.end(), config.loopOrder) == loopOrders_.end())
+    config.loopOrder = loopOrders_.front();
+  return config;
+}
+
+std::vector<LoopConfig> SearchSpace::neighbours(const LoopConfig& config) const {
+  std::vector<LoopConfig> out;
+  std::set<LoopConfig> seen{config};
+  auto add = [&](const LoopConfig& candidate) {
+    if (seen.insert(candidate).second) out.push_back(candidate);
+  };
+  auto withBlock = [&](LoopConfig c, size_t dim, int steps) {
+    c.blockSizes[dim] = step(blockSizes_[dim], c.blockSizes[dim], steps);
+    return c;
+  };
+  auto withWarps = [&](LoopConfig c, int steps) {
+    c.numWarps = step(warps_, c.numWarps, steps);
+    return c;
+  };
+  for (size_t dim = 0; dim < blockSizes_.size(); ++dim)
+    for (int steps : {1, -1}) add(withBlock(config, dim, steps));
+  for (int steps : {1, -1}) add(withWarps(config, steps));
+  for (const std::string& pid : pidTypes_) {
+    LoopConfig c = config;
+    c.pidType = pid;
+    add(c);
+  }
+  for (int steps : {1, -1}) {
+    LoopConfig c = config;
+    c.l2Grouping = step(l2Groupings_, c.l2Grouping, steps);
+    add(c);
+  }
+  for (const std::vector<int64_t>& order : loopOrders_) {
+    LoopConfig c = config;
+    c.loopOrder = order;
+    add(c);
+  }
+  for (size_t dim = 0; dim < blockSizes_.size(); ++dim)
+    for (int steps : {1, -1}) add(withWarps(withBlock(config, dim, steps), steps));
+  for (size_t grow = 0; grow < blockSizes_.size(); ++grow)
+    for (size_t shrink = 0; shrink < blockSizes_.size(); ++shrink)
+      if (grow != shrink) add(withBlock(withBlock(config, grow, 1), shrink, -1));
+  return out;
+}
+
+std::vector<LoopConfig> SearchSpace::heuristicSeeds(const LoopConfig& defaults) const {
+  std::vector<LoopConfig> seeds;
+  auto add = [&](const LoopConfig& config) {
+    LoopConfig clamped = clamp(config);
+    if (std::find(seeds.begin(), seeds.end(), clamped) == seeds.end()) seeds.push_back(clamped);
+  };
+  LoopConfig base = clamp(defaults);
+  add(base);
+  for (int64_t warps : {base.numWarps * 2, base.numWarps / 2}) {
+    LoopConfig c = base;
+    c.numWarps = std::max<int64_t>(warps, 1);
+    add(c);
+  }
+  // Grid tiles of `elements` elements: the fastest (last) grid dim grows first, since
+  // that is the contiguous one in row-major tensors.
+  for (int64_t elements : {1024, 4096}) {
+    for (int64_t warps : {4, 8}) {
+      LoopConfig c = base;
+      int64_t budget = elements;
+      for (size_t i = shape_.dims.size(); i-- > 0;) {
+        if (!shape_.dims[i].grid) continue;
+        int64_t size = 1;
+        while (size * 2 <= budget && size < shape_.dims[i].extent) size *= 2;
+        c.blockSizes[i] = size;
+        budget = std::max<int64_t>(budget / size, 1);
+      }
+      c.numWarps = warps;
+      add(c);
+      if (pidTypes_.size() > 1 && elements == 4096 && warps == 8) {
+        c.pidType = "persistent_blocked";
+        add(c);
+      }
+    }
+  }
+  return seeds;
+}
+
+LoopConfig SearchSpace::random(std::mt19937_64& rng) const {
+  auto pick = [&](const auto& choices) {
+    std::uniform_int_distribution<size_t> index(0, choices.size() - 1);
+    return choices[index(rng)];
+  };
+  // Drawn again while the product of all block sizes (what the largest tile holds at
+  // most) is over the register budget, a few times: most such draws would be rejected.
+  LoopConfig config;
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    config = LoopConfig{};
+    int64_t elements = 1;
+    for (const std::vector<int64_t>& choices : blockSizes_) {
+      config.blockSizes.push_back(pick(choices));
+      elements *= config.blockSizes.back();
+    }
+    config.numWarps = pick(warps_);
+    config.pidType = pick(pidTypes_);
+    config.l2Grouping = pick(l2Groupings_);
+    if (!loopOrders_.empty()) config.loopOrder = pick(loopOrders_);
+    if (withinRegisterBudget(elements, config.numWarps)) break;
+  }
+  return config;
+}
+
+}  // namespace hel::tune
