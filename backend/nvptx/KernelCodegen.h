@@ -79,6 +79,8 @@ class KernelCodegen {
   llvm::Value* exp(llvm::Value* x);
   llvm::Value* tanh(llvm::Value* x);
   llvm::Value* erf(llvm::Value* x);
+  llvm::Value* log1p(llvm::Value* x);
+  llvm::Value* atan2(llvm::Value* y, llvm::Value* x);
   // c[0] + z (c[1] + z (c[2] + ...)), in f32.
   llvm::Value* polynomial(llvm::Value* z, std::initializer_list<double> coefficients);
 

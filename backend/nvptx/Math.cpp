@@ -93,6 +93,47 @@ llvm::Value* KernelCodegen::erf(llvm::Value* x) {
   return b_.CreateSelect(b_.CreateFCmpOLT(magnitude, llvm::ConstantFP::get(f32, 0.5)), series, far);
 }
 
+// log1p: 2 atanh(x / (2 + x)) as its odd series below |x| = 0.5, where
+// log(1 + x) would lose x's low bits; log(1 + x) above.
+llvm::Value* KernelCodegen::log1p(llvm::Value* x) {
+  llvm::Type* f32 = b_.getFloatTy();
+  llvm::Value* s = b_.CreateFDiv(x, b_.CreateFAdd(llvm::ConstantFP::get(f32, 2.0), x));
+  llvm::Value* series = b_.CreateFMul(b_.CreateFMul(s, llvm::ConstantFP::get(f32, 2.0)),
+                                      polynomial(b_.CreateFMul(s, s), {1.0, 1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11}));
+  llvm::Value* direct = b_.CreateFMul(b_.CreateIntrinsic(llvm::Intrinsic::nvvm_lg2_approx_f, {}, {b_.CreateFAdd(llvm::ConstantFP::get(f32, 1.0), x)}),
+                                      llvm::ConstantFP::get(f32, 0.693147180559945309));
+  llvm::Value* small = b_.CreateFCmpOLT(b_.CreateIntrinsic(llvm::Intrinsic::fabs, {f32}, {x}), llvm::ConstantFP::get(f32, 0.5));
+  return b_.CreateSelect(small, series, direct);
+}
+
+// atan2 as Cephes' atanf does atan: the ratio of the smaller to the larger
+// magnitude in [0, 1], reduced around tan(pi/8), an odd polynomial, then the
+// octant and quadrant; signed zeros and infinities as std::atan2 has them.
+llvm::Value* KernelCodegen::atan2(llvm::Value* y, llvm::Value* x) {
+  llvm::Type* f32 = b_.getFloatTy();
+  auto constant = [&](double value) { return llvm::ConstantFP::get(f32, value); };
+  llvm::Value* ax = b_.CreateIntrinsic(llvm::Intrinsic::fabs, {f32}, {x});
+  llvm::Value* ay = b_.CreateIntrinsic(llvm::Intrinsic::fabs, {f32}, {y});
+  llvm::Value* larger = b_.CreateIntrinsic(llvm::Intrinsic::maxnum, {f32}, {ax, ay});
+  llvm::Value* smaller = b_.CreateIntrinsic(llvm::Intrinsic::minnum, {f32}, {ax, ay});
+  llvm::Value* ratio = b_.CreateFDiv(smaller, larger);
+  // 0/0 (both zero) counts as 0, inf/inf (both infinite) as 1.
+  ratio = b_.CreateSelect(b_.CreateFCmpOEQ(larger, constant(0.0)), constant(0.0), ratio);
+  ratio = b_.CreateSelect(b_.CreateFCmpOEQ(smaller, llvm::ConstantFP::getInfinity(f32)), constant(1.0), ratio);
+  llvm::Value* reduce = b_.CreateFCmpOGT(ratio, constant(0.4142135623730950));
+  llvm::Value* a = b_.CreateSelect(reduce, b_.CreateFDiv(b_.CreateFSub(ratio, constant(1.0)), b_.CreateFAdd(ratio, constant(1.0))), ratio);
+  llvm::Value* z = b_.CreateFMul(a, a);
+  llvm::Value* odd = polynomial(z, {-3.33329491539e-1, 1.99777106478e-1, -1.38776856032e-1, 8.05374449538e-2});
+  llvm::Value* angle = b_.CreateIntrinsic(llvm::Intrinsic::fma, {f32}, {b_.CreateFMul(odd, z), a, a});
+  angle = b_.CreateFAdd(angle, b_.CreateSelect(reduce, constant(0.78539816339744831), constant(0.0)));
+  angle = b_.CreateSelect(b_.CreateFCmpOGT(ay, ax), b_.CreateFSub(constant(1.5707963267948966), angle), angle);
+  llvm::Value* xNegative = b_.CreateICmpSLT(b_.CreateBitCast(x, b_.getInt32Ty()), b_.getInt32(0));
+  angle = b_.CreateSelect(xNegative, b_.CreateFSub(constant(3.14159265358979323846), angle), angle);
+  angle = b_.CreateIntrinsic(llvm::Intrinsic::copysign, {f32}, {angle, y});
+  llvm::Value* unordered = b_.CreateFCmpUNO(x, y);
+  return b_.CreateSelect(unordered, b_.CreateFAdd(x, y), angle);
+}
+
 llvm::Value* KernelCodegen::unary(const tir::Op& op, UnaryOp kind, DType dtype, llvm::Value* x) {
   bool floating = isFloating(dtype);
   llvm::Type* type = x->getType();
@@ -116,6 +157,7 @@ llvm::Value* KernelCodegen::unary(const tir::Op& op, UnaryOp kind, DType dtype, 
                           llvm::ConstantFP::get(ft, 0.693147180559945309));
         break;
       case UnaryOp::Log2: r = b_.CreateIntrinsic(llvm::Intrinsic::nvvm_lg2_approx_f, {}, {f}); break;
+      case UnaryOp::Log1p: r = log1p(f); break;
       case UnaryOp::Sqrt: r = b_.CreateIntrinsic(llvm::Intrinsic::sqrt, {ft}, {f}); break;
       case UnaryOp::Rsqrt: r = b_.CreateFDiv(one, b_.CreateIntrinsic(llvm::Intrinsic::sqrt, {ft}, {f})); break;
       case UnaryOp::Sigmoid: r = b_.CreateFDiv(one, b_.CreateFAdd(one, exp(b_.CreateFNeg(f)))); break;
@@ -198,6 +240,10 @@ llvm::Value* KernelCodegen::binary(const tir::Op& op, BinaryOp kind, DType dtype
         r = b_.CreateIntrinsic(kind == BinaryOp::Maximum ? llvm::Intrinsic::maximum : llvm::Intrinsic::minimum, {ft}, {x, y});
         break;
       }
+      case BinaryOp::Atan2:
+        if (dtype == DType::Float64) unsupported(op, "'atan2' on float64");
+        r = atan2(x, y);
+        break;
       case BinaryOp::Pow:
         if (dtype == DType::Float64) unsupported(op, "'pow' on float64");
         r = approxExp2(b_.CreateFMul(y, b_.CreateIntrinsic(llvm::Intrinsic::nvvm_lg2_approx_f, {}, {x})));
