@@ -174,9 +174,13 @@ void printSummary(const TuneCommandOptions& options, const tune::TuneFile& file,
                            options.file, loops.size(), loops.size() == 1 ? "" : "s", device, tried, failures, seconds);
   for (const tune::TunedLoop* loop : loops) {
     double speedup = loop->ms > 0 ? loop->baselineMs / loop->ms : 0;
-    std::cout << fmt::format("{} line {} ({}): {:.4f} ms with {}; {:.4f} ms with {} ({:.2f}x)\n", loop->key.kernel,
+    std::string id = interp::loopId(loop->key);
+    bool tunedNow = std::any_of(journal.events().begin(), journal.events().end(), [&](const tune::Event& event) {
+      return event.kind == tune::Event::Kind::Result && event.loopId == id;
+    });
+    std::cout << fmt::format("{} line {} ({}): {:.4f} ms with {}; {:.4f} ms with {} ({:.2f}x){}\n", loop->key.kernel,
                              loop->line, loop->key.arguments, loop->ms, tune::configArguments(loop->config),
-                             loop->baselineMs, loop->baseline, speedup);
+                             loop->baselineMs, loop->baseline, speedup, tunedNow ? "" : " (stored)");
   }
   bool anyFailed = false;
   for (const tune::Event& event : journal.events()) {

@@ -1,6 +1,7 @@
 #include "runtime/interp/LoopTuner.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -38,6 +39,14 @@ void launchFaultingKernel(cuda::CudaDevice& device) {
   cuda::Kernel& kernel = device.kernel(kPtx, "hel_tune_injected_fault");
   device.launch(kernel, {1, 1, 1}, {1, 1, 1}, 0, nullptr);
   device.synchronize();
+}
+
+// What an unchecked fault does to a process; without a core file, since it is on purpose.
+[[noreturn]] void crashWithoutCore() {
+  rlimit none{0, 0};
+  setrlimit(RLIMIT_CORE, &none);
+  std::raise(SIGSEGV);
+  std::abort();
 }
 
 std::string oneLine(std::string text) {
@@ -254,7 +263,7 @@ class LoopTuner::Session {
     try {
       if (ordinal == settings_.injectFaultAt) {
         if (gpu) launchFaultingKernel(gpu->device());
-        else std::raise(SIGSEGV);
+        else crashWithoutCore();
       }
       restoreInitial();
       if (gpu) gpu->run(*candidate.gpu, ir, loop_.args);
