@@ -63,8 +63,10 @@ class PatternSearch {
   // Moves to the best neighbour while it is better than where the walk stands.
   void descend(LoopConfig current) {
     while (!exhausted()) {
-      std::vector<LoopConfig> around = space_.neighbours(current);
-      around.push_back(current);
+      // The current config first: a neighbour that only ties does not move the walk (two
+      // equal configs would take turns for ever).
+      std::vector<LoopConfig> around{current};
+      for (const LoopConfig& neighbour : space_.neighbours(current)) around.push_back(neighbour);
       std::optional<LoopConfig> next = bestOf(around);
       if (!next || *next == current) return;
       current = *next;

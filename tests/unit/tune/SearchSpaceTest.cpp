@@ -1,0 +1,124 @@
+// The search space of a device loop (runtime/tune/SearchSpace.h).
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "runtime/tune/SearchSpace.h"
+
+using namespace hel::tune;
+
+namespace {
+
+LoopShape shape(std::vector<TileDim> dims) {
+  LoopShape loopShape;
+  loopShape.dims = std::move(dims);
+  loopShape.smCount = 132;
+  return loopShape;
+}
+
+}  // namespace
+
+TEST_CASE("block sizes are powers of two up to the dim's size, rounded up") {
+  SearchSpace space(shape({{1000, true}}));
+  REQUIRE(space.blockSizeChoices().size() == 1);
+  CHECK(space.blockSizeChoices()[0].front() == 1);
+  CHECK(space.blockSizeChoices()[0].back() == 1024);
+  CHECK(space.warpChoices() == std::vector<int64_t>{1, 2, 4, 8, 16});
+}
+
+TEST_CASE("pid_type is searched only for a 1-D grid with many programs") {
+  CHECK(SearchSpace(shape({{1000, true}})).pidTypeChoices() == std::vector<std::string>{"flat"});
+  CHECK(SearchSpace(shape({{1 << 26, true}})).pidTypeChoices() ==
+        std::vector<std::string>{"flat", "persistent_blocked"});
+  CHECK(SearchSpace(shape({{1 << 14, true}, {1 << 14, true}})).pidTypeChoices() == std::vector<std::string>{"flat"});
+}
+
+TEST_CASE("l2_groupings and loop_orders only with two or more grid dims") {
+  SearchSpace oneDim(shape({{512, true}, {4096, false}}));
+  CHECK(oneDim.l2GroupingChoices() == std::vector<int64_t>{1});
+  CHECK(oneDim.loopOrderChoices().empty());
+  CHECK(oneDim.knobNames() == std::vector<std::string>{"block_sizes[0]", "block_sizes[1]", "num_warps"});
+  SearchSpace twoDims(shape({{4096, true}, {4096, true}, {512, false}}));
+  CHECK(twoDims.l2GroupingChoices().size() > 1);
+  CHECK(twoDims.loopOrderChoices() == std::vector<std::vector<int64_t>>{{0, 1}, {1, 0}});
+  CHECK(twoDims.knobNames().back() == "loop_orders");
+}
+
+TEST_CASE("neighbours move each knob one step, and pairs together, without repeats") {
+  SearchSpace space(shape({{4096, true}, {64, false}}));
+  LoopConfig config;
+  config.blockSizes = {256, 16};
+  config.numWarps = 4;
+  std::vector<LoopConfig> around = space.neighbours(config);
+  std::set<LoopConfig> unique(around.begin(), around.end());
+  CHECK(unique.size() == around.size());
+  CHECK(unique.count(config) == 0);
+  auto has = [&](std::vector<int64_t> blocks, int64_t warps) {
+    LoopConfig c = config;
+    c.blockSizes = blocks;
+    c.numWarps = warps;
+    return unique.count(c) == 1;
+  };
+  CHECK(has({512, 16}, 4));
+  CHECK(has({128, 16}, 4));
+  CHECK(has({256, 32}, 4));
+  CHECK(has({256, 16}, 8));
+  CHECK(has({256, 16}, 2));
+  CHECK(has({512, 16}, 8));   // a block size and the warps doubled together
+  CHECK(has({512, 8}, 4));    // one block size doubled, the other halved
+  CHECK_FALSE(has({1024, 16}, 4));
+}
+
+TEST_CASE("neighbours stay inside the space") {
+  SearchSpace space(shape({{8, true}}));
+  LoopConfig config;
+  config.blockSizes = {8};
+  config.numWarps = 16;
+  for (const LoopConfig& neighbour : space.neighbours(config)) {
+    CHECK(neighbour.blockSizes[0] <= 8);
+    CHECK(neighbour.numWarps <= 16);
+  }
+}
+
+TEST_CASE("clamp moves a config to the nearest allowed values") {
+  SearchSpace space(shape({{100, true}}));
+  LoopConfig config;
+  config.blockSizes = {5000};
+  config.numWarps = 32;
+  config.pidType = "persistent_blocked";
+  LoopConfig clamped = space.clamp(config);
+  CHECK(clamped.blockSizes == std::vector<int64_t>{128});
+  CHECK(clamped.numWarps == 16);
+  CHECK(clamped.pidType == "flat");
+}
+
+TEST_CASE("random configs are within the register budget and the same for a seed") {
+  SearchSpace space(shape({{1 << 20, true}, {1 << 20, false}}));
+  std::mt19937_64 a(7), b(7);
+  for (int i = 0; i < 50; ++i) {
+    LoopConfig config = space.random(a);
+    CHECK(config == space.random(b));
+    CHECK(withinRegisterBudget(config.blockSizes[0] * config.blockSizes[1], config.numWarps));
+  }
+}
+
+TEST_CASE("the register budget is about 128 elements a thread") {
+  CHECK(withinRegisterBudget(128 * 32 * 4, 4));
+  CHECK_FALSE(withinRegisterBudget(128 * 32 * 4 + 1, 4));
+}
+
+TEST_CASE("heuristic seeds start with the default and hold memory-bound tiles") {
+  SearchSpace space(shape({{1 << 26, true}}));
+  LoopConfig defaults;
+  defaults.blockSizes = {1024};
+  std::vector<LoopConfig> seeds = space.heuristicSeeds(defaults);
+  CHECK(seeds.front() == defaults);
+  std::set<LoopConfig> unique(seeds.begin(), seeds.end());
+  CHECK(unique.size() == seeds.size());
+  LoopConfig big = defaults;
+  big.blockSizes = {4096};
+  big.numWarps = 8;
+  CHECK(unique.count(big) == 1);
+  big.pidType = "persistent_blocked";
+  CHECK(unique.count(big) == 1);
+}
