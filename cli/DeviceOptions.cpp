@@ -25,6 +25,10 @@ void addRunOptions(CLI::App* command, ScriptRunOptions& options) {
   command->add_option("--config", options.config,
                       "Replace the config of every kernel (of --kernel's only) with helion.Config(CONFIG), "
                       "e.g. 'block_sizes=[64],num_warps=2'");
+  command->add_option("--save-case", options.saveCase,
+                      "With --kernel and --data: also write the inputs and the kernel's outputs to this folder as a "
+                      "reference-data case, to check another device against (--data DIR)")
+      ->needs(data);
 }
 
 interp::GpuRunner* gpuRunner(std::string* whyNot) {
@@ -62,6 +66,7 @@ void applyRunOptions(const ScriptRunOptions& options, ScriptOptions& script) {
   script.kernel = options.kernel;
   script.caseDir = options.caseDir;
   script.config = options.config;
+  script.saveCase = options.saveCase;
 }
 
 }  // namespace hel::cli

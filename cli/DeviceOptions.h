@@ -24,6 +24,7 @@ struct ScriptRunOptions {
   std::string kernel;   // --kernel, with --data: one kernel on a reference-data case
   std::string caseDir;  // --data
   std::string config;   // --config: replaces the kernels' configs
+  std::string saveCase; // --save-case: the kernel's outputs on --data, as a case
 };
 
 // The device options, and --kernel, --data and --config.

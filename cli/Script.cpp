@@ -42,6 +42,7 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
   runOptions.gpu = options.gpu;
   runOptions.onFirstLaunch = options.onFirstLaunch;
   runOptions.configOverride = options.config;
+  runOptions.saveCase = options.saveCase;
   runOptions.configKernel = options.configKernel.empty() ? options.kernel : options.configKernel;
   runOptions.tuneFile = options.tuneFile ? options.tuneFile : &*tuneFile;
   runOptions.tuneLoop = options.tuneLoop;

@@ -38,6 +38,7 @@ struct ScriptOptions {
   interp::GpuRunner* gpu = nullptr;  // kernels run here when set
   std::string config;                // --config: replaces the kernels' configs
   std::string configKernel;          // ... only this kernel's (else --kernel's, if given)
+  std::string saveCase;              // --save-case: check_case writes the outputs there
   std::string args;                  // --args (with kernel): call it on meta tensors
   // `hel bench`: sees each device loop specialization before its first launch.
   std::function<void(const interp::FirstLaunch&)> onFirstLaunch;

@@ -74,6 +74,31 @@ class CaseReader {
 
 }  // namespace
 
+void ReferenceCase::save(const std::string& dir, const std::string& inputsFrom) const {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) throw RuntimeError(fmt::format("cannot create '{}': {}", dir, error.message()));
+  for (const std::string& arg : args) {
+    fs::path from = fs::path(inputsFrom) / (arg + ".npy");
+    fs::path to = fs::path(dir) / (arg + ".npy");
+    fs::copy_file(from, to, fs::copy_options::overwrite_existing, error);
+    if (error) throw RuntimeError(fmt::format("cannot copy '{}' to '{}': {}", from.string(), to.string(), error.message()));
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) saveNpy((fs::path(dir) / outputs[i]).string(), expected.at(i));
+  auto quoted = [](const std::vector<std::string>& names) {
+    std::vector<std::string> items;
+    for (const std::string& name : names) items.push_back(fmt::format("\"{}\"", name));
+    return fmt::format("[{}]", fmt::join(items, ", "));
+  };
+  std::string text = fmt::format("spec = \"{}\"\nargs = {}\noutputs = {}\n", spec, quoted(args), quoted(outputs));
+  if (rtol && atol) text += fmt::format("rtol = {}\natol = {}\n", *rtol, *atol);
+  std::string tomlPath = (fs::path(dir) / "case.toml").string();
+  std::ofstream out(tomlPath);
+  out << text;
+  if (!out.flush()) throw RuntimeError(fmt::format("cannot write '{}': {}", tomlPath, std::strerror(errno)));
+}
+
 ReferenceCase ReferenceCase::load(const std::string& dir, Device device) {
   namespace fs = std::filesystem;
   std::string tomlPath = (fs::path(dir) / "case.toml").string();

@@ -32,6 +32,11 @@ struct ReferenceCase {
   std::vector<Tensor> expected;  // one per output, in outputs order
 
   static ReferenceCase load(const std::string& dir, Device device = Device::cpu());
+  // Writes this case to `dir` (created if needed): case.toml, the `expected`
+  // tensors under the `outputs` names, and each argument's .npy copied from
+  // `inputsFrom` (the case it came from: what the kernel got, even if it wrote
+  // into its inputs since). Throws RuntimeError naming the file it could not write.
+  void save(const std::string& dir, const std::string& inputsFrom) const;
 };
 
 }  // namespace hel

@@ -34,7 +34,7 @@ enum class BuiltinRule {
   DoBench, TimeNow, GetLogger, MathFunction, Print, Len, Range, PyMinMax, PyAbs, PyInt, PyFloat, PyStr,
   PyBool, Isinstance, Zip, Enumerate, PyTuple, PyList, PySum,
   // The harness's hooks.
-  CloseReport, RecordCheck, NameOf, LoadCase,
+  CloseReport, RecordCheck, NameOf, LoadCase, SaveCase,
 };
 
 struct Builtin {

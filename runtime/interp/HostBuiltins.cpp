@@ -728,7 +728,41 @@ Value HostBuiltins::evaluate(const sema::Builtin& builtin, BoundArgs& a) {
       record->fields["rtol"] = loaded.rtol ? Value(*loaded.rtol) : Value();
       record->fields["atol"] = loaded.atol ? Value(*loaded.atol) : Value();
       record->fields["spec"] = loaded.spec;
+      record->fields["dir"] = loaded.dir;
+      std::vector<Value> argNames(loaded.args.begin(), loaded.args.end());
+      std::vector<Value> outputFiles(loaded.outputs.begin(), loaded.outputs.end());
+      record->fields["arg_names"] = std::make_shared<ListObject>(std::move(argNames));
+      record->fields["output_files"] = std::make_shared<ListObject>(std::move(outputFiles));
       return record;
+    }
+    case BuiltinRule::SaveCase: {
+      const std::string& target = interp_.options().saveCase;
+      if (target.empty()) return Value();
+      auto* record = a.get("case").as<RecordObject>();
+      if (!record) throwError(kExitRuntimeError, a.range, "_hel.save_case() takes a case from _hel.load_case()");
+      auto strings = [&](const char* field) {
+        std::vector<std::string> out;
+        for (const Value& item : interp_.iterate(record->fields.at(field), a.range)) out.push_back(interp_.str(item));
+        return out;
+      };
+      ReferenceCase saved;
+      saved.args = strings("arg_names");
+      saved.outputs = strings("output_files");
+      saved.spec = fmt::format("outputs of the kernel on {} (hel run --save-case)", interp_.options().device.str());
+      if (const Value& rtol = record->fields.at("rtol"); !rtol.isNone()) saved.rtol = rtol.asFloat();
+      if (const Value& atol = record->fields.at("atol"); !atol.isNone()) saved.atol = atol.asFloat();
+      Value result = a.get("result");
+      std::vector<Value> outputs = result.isTensor() ? std::vector<Value>{result} : interp_.iterate(result, a.range);
+      if (outputs.size() != saved.outputs.size())
+        throwError(kExitRuntimeError, a.range,
+                   fmt::format("the kernel returned {} outputs; the case has {}", outputs.size(), saved.outputs.size()));
+      for (const Value& output : outputs) saved.expected.push_back(output.asTensor());
+      try {
+        saved.save(target, interp_.str(record->fields.at("dir")));
+      } catch (const RuntimeError& error) {
+        throwError(kExitRuntimeError, a.range, fmt::format("--save-case: {}", error.what()));
+      }
+      return Value();
     }
   }
   throwError(kExitRuntimeError, a.range, fmt::format("{}() is not available on the host", builtin.qualifiedName));

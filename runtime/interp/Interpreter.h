@@ -135,6 +135,9 @@ struct RunOptions {
   // that replaces the config of every kernel (of `configKernel` only, if set).
   std::string configOverride;
   std::string configKernel;
+  // `--save-case DIR`: check_case also writes its inputs and the kernel's outputs
+  // there as a reference-data case (to compare one device's results with another's).
+  std::string saveCase;
   // The script's tune file (runtime/tune/TuneFile.h): a kernel called without a config
   // runs each device loop with the config stored for it, if any.
   const tune::TuneFile* tuneFile = nullptr;

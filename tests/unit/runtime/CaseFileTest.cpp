@@ -138,6 +138,29 @@ TEST_CASE("case.toml fields and defaults", "[casefile]") {
   CHECK(two.atol == 1e-3);
 }
 
+TEST_CASE("a saved case loads back with its inputs copied and its outputs and tolerances", "[casefile]") {
+  TempDir from, to;
+  saveNpy(from / "x.npy", make({1, 2, 3}));
+  ReferenceCase saved;
+  saved.spec = "doubled";
+  saved.args = {"x"};
+  saved.outputs = {"out_0.npy", "out_1.npy"};
+  saved.rtol = 1e-4;
+  saved.atol = 1e-3;
+  saved.expected = {make({2, 4, 6}), make({7}, DType::Int64)};
+  saved.save(to / "case", from.path());
+  ReferenceCase loaded = ReferenceCase::load(to / "case");
+  CHECK(loaded.spec == "doubled");
+  CHECK(loaded.args == saved.args);
+  CHECK(loaded.outputs == saved.outputs);
+  CHECK(loaded.rtol == 1e-4);
+  CHECK(loaded.atol == 1e-3);
+  CHECK(hel::test::values(loaded.inputs[0]) == std::vector<double>{1, 2, 3});
+  CHECK(hel::test::values(loaded.expected[0]) == std::vector<double>{2, 4, 6});
+  CHECK(loaded.expected[1].dtype() == DType::Int64);
+  CHECK_THROWS_AS(saved.save(to / "case", to / "nowhere"), RuntimeError);
+}
+
 TEST_CASE("case.toml errors name the file and the field", "[casefile]") {
   TempDir dir;
   saveNpy(dir / "x.npy", make({1, 2, 3}));
