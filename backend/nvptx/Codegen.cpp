@@ -24,16 +24,20 @@ constexpr const char* kTriple = "nvptx64-nvidia-cuda";
 
 // ---- LLVM ------------------------------------------------------------------------------
 
+// One TargetMachine per thread and arch: code generation writes to it (the
+// NVPTX instruction selector keeps state there), so threads compiling kernels
+// in parallel (hel tune) must not share one.
 llvm::TargetMachine& targetMachine(const std::string& arch) {
-  static std::mutex mutex;
-  static std::map<std::string, std::unique_ptr<llvm::TargetMachine>> machines;
-  std::lock_guard<std::mutex> lock(mutex);
+  static std::once_flag initialized;
+  std::call_once(initialized, [] {
+    LLVMInitializeNVPTXTargetInfo();
+    LLVMInitializeNVPTXTarget();
+    LLVMInitializeNVPTXTargetMC();
+    LLVMInitializeNVPTXAsmPrinter();
+  });
+  thread_local std::map<std::string, std::unique_ptr<llvm::TargetMachine>> machines;
   auto it = machines.find(arch);
   if (it != machines.end()) return *it->second;
-  LLVMInitializeNVPTXTargetInfo();
-  LLVMInitializeNVPTXTarget();
-  LLVMInitializeNVPTXTargetMC();
-  LLVMInitializeNVPTXAsmPrinter();
   std::string error;
   const llvm::Target* target = llvm::TargetRegistry::lookupTarget(kTriple, error);
   if (!target) throw std::runtime_error("LLVM has no NVPTX target: " + error);
