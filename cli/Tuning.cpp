@@ -1,7 +1,9 @@
 #include "cli/Tuning.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include "support/CacheDir.h"
 
@@ -23,11 +25,8 @@ interp::TunerSettings tunerSettings(const TuneOptions& options, std::chrono::ste
   settings.search.deadline = deadline;
   settings.timing.warmupMs = full ? 25 : 5;
   settings.timing.repMs = full ? 100 : 20;
-  // One thread unless asked: nvptx::emitPTX shares one LLVM TargetMachine per GPU
-  // architecture between threads, and NVPTX's instruction selection writes to it (its
-  // string pool), so parallel compiles crashed workers on the GPU machine. A TargetMachine
-  // per thread in backend/nvptx/Codegen.cpp would make the default every core.
-  settings.jobs = options.jobs > 0 ? options.jobs : 1;
+  // Every core unless asked (nvptx::emitPTX keeps one TargetMachine per thread).
+  settings.jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (const char* inject = std::getenv("HEL_TUNE_INJECT_FAULT")) settings.injectFaultAt = std::atoi(inject);
   return settings;
 }

@@ -15,7 +15,7 @@ struct TuneOptions {
   std::string effort = "quick";  // quick | full
   double budgetSeconds = 0;      // 0: the effort's own
   uint64_t seed = 0;
-  int jobs = 0;  // compile threads; 0: one (see tunerSettings)
+  int jobs = 0;  // compile threads; 0: every core
   bool force = false;
   std::string kernel;  // only this kernel's loops; empty: all
 };
