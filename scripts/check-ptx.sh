@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Assembles the PTX of every device loop of every puzzle with ptxas, for each
-# architecture given (default sm_90). Usage: scripts/check-ptx.sh [HEL] [PTXAS]
+# Assembles with ptxas the PTX of every device loop of every puzzle, with the
+# puzzle's own configs and with each config of the GPU sweep
+# (tests/gpu/sweep-configs.txt), for sm_90. Usage: scripts/check-ptx.sh [HEL] [PTXAS]
 set -euo pipefail
 hel=${1:-build/hel}
 ptxas=${2:-/usr/local/cuda/bin/ptxas}
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 count=0
-for puzzle in puzzles/*.hel; do
-  "$hel" emit --ptx "$puzzle" -o "$scratch/all.ptx"
+# assemble ARGS...: `hel emit --ptx ARGS`, then ptxas on each module in it.
+assemble() {
+  "$hel" emit --ptx "$@" -o "$scratch/all.ptx"
   # One module per device loop: split before each `.version`.
   awk -v dir="$scratch" '/^\.version/ { n++ } n { print > (dir "/kernel" n ".ptx") }' "$scratch/all.ptx"
   for kernel in "$scratch"/kernel*.ptx; do
@@ -16,5 +18,10 @@ for puzzle in puzzles/*.hel; do
     count=$((count + 1))
   done
   rm -f "$scratch"/kernel*.ptx
-done
+}
+for puzzle in puzzles/*.hel; do assemble "$puzzle"; done
+while read -r file kernel _case config; do
+  case "$file" in '' | \#*) continue ;; esac
+  assemble "puzzles/$file" --kernel "$kernel" --config "$config"
+done < tests/gpu/sweep-configs.txt
 echo "ptxas accepted $count kernels"

@@ -36,42 +36,6 @@ while read -r file kernel data config; do
   if [ -d "$scratch/cuda-case" ] && [[ " $devices " == *" cpu "* ]]; then
     check "cpu against cuda" --data "$scratch/cuda-case" --device cpu
   fi
-done <<'CASES'
-# file                     kernel                      case                   config
-01_constant_add.hel        add_kernel                  p01_constant_add       block_sizes=[1],num_warps=1
-01_constant_add.hel        add_kernel                  p01_constant_add_odd   block_sizes=[3],num_warps=2
-01_constant_add.hel        add_kernel                  p01_constant_add_odd   block_sizes=[1024],num_warps=8
-02_outer_add.hel           broadcast_add_kernel        p02_outer_add          block_sizes=[1,1],num_warps=1
-02_outer_add.hel           broadcast_add_kernel        p02_outer_add          block_sizes=[3,5],num_warps=2
-02_outer_add.hel           broadcast_add_kernel        p02_outer_add          block_sizes=[64,16],num_warps=8
-03_mul_relu.hel            mul_relu_block_kernel       p03_mul_relu_odd       block_sizes=[7,9],num_warps=4
-03_mul_relu.hel            mul_relu_block_kernel       p03_mul_relu           block_sizes=[32,32],num_warps=8
-03_mul_relu.hel            mul_relu_block_kernel       p03_mul_relu_odd       block_sizes=[3,5],l2_groupings=[4]
-03_mul_relu.hel            mul_relu_block_kernel       p03_mul_relu_odd       block_sizes=[7,9],l2_groupings=[2],loop_orders=[[1,0]]
-03_mul_relu.hel            mul_relu_block_kernel       p03_mul_relu_odd       block_sizes=[16,16],pid_type='xyz'
-11_matmul.hel              dot_kernel                  p11_dot                block_sizes=[3,5,7,9],l2_groupings=[2]
-02_outer_add.hel           broadcast_add_kernel        p02_outer_add          block_sizes=[16,16],pid_type='persistent_blocked'
-02_outer_add.hel           broadcast_add_kernel        p02_outer_add          block_sizes=[8,64],pid_type='persistent_interleaved'
-08_softmax.hel             softmax_kernel              p08_softmax            block_sizes=[1,32,64,16],pid_type='persistent_interleaved'
-04_mul_relu_backward.hel   mul_relu_block_back_kernel  p04_mul_relu_back      block_sizes=[3,100],num_warps=2
-04_mul_relu_backward.hel   mul_relu_block_back_kernel  p04_mul_relu_back      block_sizes=[16,64],num_warps=4
-07_long_sum.hel            sum_kernel                  p07_long_sum           block_sizes=[1,1],num_warps=1
-07_long_sum.hel            sum_kernel                  p07_long_sum           block_sizes=[3,7],num_warps=2
-07_long_sum.hel            sum_kernel                  p07_long_sum           block_sizes=[4,256],num_warps=8
-08_softmax.hel             softmax_kernel              p08_softmax            block_sizes=[1,1,1,1],num_warps=1
-08_softmax.hel             softmax_kernel              p08_softmax            block_sizes=[3,7,13,29],num_warps=2
-08_softmax.hel             softmax_kernel              p08_softmax            block_sizes=[4,64,128,256],num_warps=8
-09_flash_attention.hel     flashatt_kernel             p09_flashatt           block_sizes=[1,1],num_warps=1
-09_flash_attention.hel     flashatt_kernel             p09_flashatt           block_sizes=[3,5],num_warps=2
-09_flash_attention.hel     flashatt_kernel             p09_flashatt           block_sizes=[64,32],num_warps=4
-10_conv2d.hel              conv2d_kernel               p10_conv2d             block_sizes=[1],num_warps=1
-10_conv2d.hel              conv2d_kernel               p10_conv2d             block_sizes=[3],num_warps=8
-11_matmul.hel              dot_kernel                  p11_dot                block_sizes=[1,1,1,1],num_warps=1
-11_matmul.hel              dot_kernel                  p11_dot                block_sizes=[3,5,7,9],num_warps=2
-11_matmul.hel              dot_kernel                  p11_dot                block_sizes=[4,16,16,8],num_warps=4
-12_quant_matmul.hel        quant_dot_kernel            p12_quant_dot          block_sizes=[1,1],num_warps=1
-12_quant_matmul.hel        quant_dot_kernel            p12_quant_dot          block_sizes=[3,5],num_warps=2
-12_quant_matmul.hel        quant_dot_kernel            p12_quant_dot          block_sizes=[32,32],num_warps=8
-CASES
+done < "$(dirname "$0")/sweep-configs.txt"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
