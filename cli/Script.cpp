@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/Input.h"
+#include "cli/Tuning.h"
 #include "parser/Parser.h"
 #include "runtime/interp/DeviceLauncher.h"
 #include "runtime/interp/Interpreter.h"
@@ -25,6 +26,11 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
     result.status = kExitCompileError;
     return result;
   }
+  if (options.autotune != "none" && options.device.isMeta()) {
+    diags.report(diag::AutotuneOnMeta, {}, options.autotune);
+    result.status = kExitUsage;
+    return result;
+  }
   std::optional<tune::TuneFile> tuneFile;
   if (!options.tuneFile) {
     tuneFile = loadTuneFile(path, sources, diags);
@@ -33,9 +39,10 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
       return result;
     }
   }
+  std::unique_ptr<TuneSession> autotune;
+  if (options.autotune != "none" && !options.tuneLoop) autotune = autotuneSession(path, std::move(*tuneFile), options.autotune);
   interp::RunOptions runOptions;
   runOptions.device = options.device;
-  runOptions.autotune = options.autotune;
   runOptions.quiet = options.quiet;
   runOptions.passes = options.passes;
   runOptions.onCompiled = options.onCompiled;
@@ -44,8 +51,9 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
   runOptions.configOverride = options.config;
   runOptions.saveCase = options.saveCase;
   runOptions.configKernel = options.configKernel.empty() ? options.kernel : options.configKernel;
-  runOptions.tuneFile = options.tuneFile ? options.tuneFile : &*tuneFile;
+  runOptions.tuneFile = options.tuneFile ? options.tuneFile : autotune ? &autotune->file() : &*tuneFile;
   runOptions.tuneLoop = options.tuneLoop;
+  if (autotune) runOptions.tuneLoop = [&](const interp::LoopTuning& loop) { return autotune->tuneLoop(loop); };
   interp::Interpreter interpreter(sources, diags, runOptions);
   // Unknown names, modules and module members are compile errors, found in
   // the whole file before any of it runs.
@@ -68,6 +76,10 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
   result.checksFailed = interpreter.checksFailed;
   result.compilations = interpreter.launcher->compilations;
   if (result.status == kExitOk && result.checksFailed > 0) result.status = kExitCheckFailed;
+  if (autotune && !autotune->writeError().empty()) {
+    diags.report(diag::CannotWriteFile, {}, autotune->tunePath(), autotune->writeError());
+    if (result.status == kExitOk) result.status = kExitUsage;
+  }
   return result;
 }
 

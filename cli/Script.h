@@ -25,6 +25,8 @@ namespace hel::cli {
 
 struct ScriptOptions {
   Device device = Device::cpu();
+  // --autotune quick|full: tune each device loop of a call without a config that the tune
+  // file lacks, at its first launch, and store the result (cli/Tuning.h).
   std::string autotune = "none";
   bool quiet = false;  // the script's print() writes nothing
   // Tile IR passes for device loops (nullopt: the whole pipeline), and a hook

@@ -67,7 +67,8 @@ int runWorker(const TuneCommandOptions& options) {
   if (!file) return kExitUsage;
   tune::Journal journal = tune::Journal::parse(readFile(options.workerJournal).value_or(""));
   auto left = std::chrono::milliseconds(options.workerDeadlineMs - epochMs(std::chrono::system_clock::now()));
-  interp::TunerSettings settings = tunerSettings(options.tune, Clock::now() + left);
+  interp::TunerSettings settings = tunerSettings(options.tune);
+  settings.search.deadline = Clock::now() + left;
   settings.journal = &journal;
   settings.report = writeEvent;
   settings.onDeviceLost = [] { std::_Exit(kExitDeviceLost); };
@@ -173,14 +174,11 @@ void printSummary(const TuneCommandOptions& options, const tune::TuneFile& file,
   std::cout << fmt::format("hel tune {}: {} device loop specialization{} on {}, {} candidates run, {} failed, {:.1f} s\n",
                            options.file, loops.size(), loops.size() == 1 ? "" : "s", device, tried, failures, seconds);
   for (const tune::TunedLoop* loop : loops) {
-    double speedup = loop->ms > 0 ? loop->baselineMs / loop->ms : 0;
     std::string id = interp::loopId(loop->key);
     bool tunedNow = std::any_of(journal.events().begin(), journal.events().end(), [&](const tune::Event& event) {
       return event.kind == tune::Event::Kind::Result && event.loopId == id;
     });
-    std::cout << fmt::format("{} line {} ({}): {:.4f} ms with {}; {:.4f} ms with {} ({:.2f}x){}\n", loop->key.kernel,
-                             loop->line, loop->key.arguments, loop->ms, tune::configArguments(loop->config),
-                             loop->baselineMs, loop->baseline, speedup, tunedNow ? "" : " (stored)");
+    std::cout << describeTuned(*loop) << (tunedNow ? "" : " (stored)") << "\n";
   }
   bool anyFailed = false;
   for (const tune::Event& event : journal.events()) {

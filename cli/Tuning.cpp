@@ -1,8 +1,11 @@
 #include "cli/Tuning.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iostream>
 #include <thread>
 
 #include "support/CacheDir.h"
@@ -14,7 +17,7 @@ std::chrono::milliseconds tuneBudget(const TuneOptions& options) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
 }
 
-interp::TunerSettings tunerSettings(const TuneOptions& options, std::chrono::steady_clock::time_point deadline) {
+interp::TunerSettings tunerSettings(const TuneOptions& options) {
   interp::TunerSettings settings;
   bool full = options.effort == "full";
   // quick: a short walk from the seeds and one restart, each candidate timed briefly;
@@ -22,13 +25,19 @@ interp::TunerSettings tunerSettings(const TuneOptions& options, std::chrono::ste
   settings.search.maxCandidates = full ? 400 : 40;
   settings.search.restarts = full ? 12 : 1;
   settings.search.seed = options.seed;
-  settings.search.deadline = deadline;
   settings.timing.warmupMs = full ? 25 : 5;
   settings.timing.repMs = full ? 100 : 20;
   // Every core unless asked (nvptx::emitPTX keeps one TargetMachine per thread).
   settings.jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (const char* inject = std::getenv("HEL_TUNE_INJECT_FAULT")) settings.injectFaultAt = std::atoi(inject);
   return settings;
+}
+
+std::string describeTuned(const tune::TunedLoop& loop) {
+  double speedup = loop.ms > 0 ? loop.baselineMs / loop.ms : 0;
+  return fmt::format("{} line {} ({}): {:.4f} ms with {}; {:.4f} ms with {} ({:.2f}x)", loop.key.kernel, loop.line,
+                     loop.key.arguments, loop.ms, tune::configArguments(loop.config), loop.baselineMs, loop.baseline,
+                     speedup);
 }
 
 TuneSession::TuneSession(std::string tunePath, tune::TuneFile file, interp::TunerSettings settings, Which which,
@@ -53,13 +62,35 @@ std::optional<tune::LoopConfig> TuneSession::tuneLoop(const interp::LoopTuning& 
     done();
     return stored->config;
   }
+  auto start = std::chrono::steady_clock::now();
   tune::TunedLoop tuned = tuner_.tune(loop);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   tuned.helVersion = HEL_VERSION;
-  tune::LoopConfig chosen = tuned.config;
-  file_.put(std::move(tuned));
+  file_.put(tuned);
   if (!writeFileAtomically(tunePath_, file_.format())) writeError_ = std::strerror(errno);
+  if (onTuned) onTuned(tuned, seconds);
   done();
-  return chosen;
+  return tuned.config;
+}
+
+std::unique_ptr<TuneSession> autotuneSession(const std::string& script, tune::TuneFile file, const std::string& effort) {
+  TuneOptions options;
+  options.effort = effort;
+  interp::TunerSettings settings = tunerSettings(options);
+  settings.loopBudget = tuneBudget(options);
+  settings.report = [effort](const tune::Event& event) {
+    if (event.kind == tune::Event::Kind::Loop)
+      std::cerr << fmt::format("hel: autotuning {} (--autotune {})\n", event.title, effort);
+  };
+  std::string tunePath = tune::TuneFile::pathFor(script);
+  auto session = std::make_unique<TuneSession>(tunePath, std::move(file), std::move(settings),
+                                               TuneSession::Which::WithoutConfig, options);
+  session->onTuned = [self = session.get()](const tune::TunedLoop& loop, double seconds) {
+    std::cerr << fmt::format("hel: autotuned {} in {:.1f} s, {} candidates run, {} failed; {} {}\n", describeTuned(loop),
+                             seconds, loop.candidates, loop.failures,
+                             self->writeError().empty() ? "stored in" : "could not be stored in", self->tunePath());
+  };
+  return session;
 }
 
 }  // namespace hel::cli

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,10 +22,14 @@ struct TuneOptions {
   std::string kernel;  // only this kernel's loops; empty: all
 };
 
-// The effort's search and timing settings, the budget, the seed and the threads.
-interp::TunerSettings tunerSettings(const TuneOptions& options, std::chrono::steady_clock::time_point deadline);
-// The wall-clock budget of a whole `hel tune`.
+// The effort's search and timing settings, the seed and the threads; no deadline.
+interp::TunerSettings tunerSettings(const TuneOptions& options);
+// The wall-clock budget of a whole `hel tune`, or of each loop under --autotune.
 std::chrono::milliseconds tuneBudget(const TuneOptions& options);
+
+// "add_one line 45 (x=f32[1024]): 0.0040 ms with block_sizes=[256], num_warps=4; 0.0050 ms
+// with default: ... (1.25x)": a tuned loop as `hel tune` and --autotune report it.
+std::string describeTuned(const tune::TunedLoop& loop);
 
 class TuneSession {
  public:
@@ -38,8 +44,11 @@ class TuneSession {
   std::optional<tune::LoopConfig> tuneLoop(const interp::LoopTuning& loop);
 
   const tune::TuneFile& file() const { return file_; }
+  const std::string& tunePath() const { return tunePath_; }
   // Set when writing the tune file failed (the loop still runs with what was found).
   const std::string& writeError() const { return writeError_; }
+  // Sees each loop tuned (not those found in the tune file), with the seconds it took.
+  std::function<void(const tune::TunedLoop&, double seconds)> onTuned;
 
  private:
   std::string tunePath_;
@@ -50,5 +59,12 @@ class TuneSession {
   TuneOptions options_;
   std::string writeError_;
 };
+
+// `hel run|test|bench --autotune quick|full`: a session that tunes, at its first launch,
+// each device loop of a call without a config that `file` (the script's tune file) lacks,
+// as Helion tunes a kernel without a config at its first call, and stores the result. Each
+// loop gets the effort's budget; the tuning runs in this process (a GPU fault ends the run:
+// `hel tune` isolates candidates in a worker). Says on stderr what it tunes and finds.
+std::unique_ptr<TuneSession> autotuneSession(const std::string& script, tune::TuneFile file, const std::string& effort);
 
 }  // namespace hel::cli

@@ -120,7 +120,6 @@ struct LoopTuning;
 
 struct RunOptions {
   Device device = Device::cpu();  // where `device="cuda"` tensors live
-  std::string autotune = "none";
   bool quiet = false;  // print() writes nothing
   // Tile IR passes for device loops (nullopt: the whole pipeline), and a hook
   // that sees each newly compiled loop.

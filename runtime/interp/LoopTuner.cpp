@@ -60,7 +60,11 @@ std::string oneLine(std::string text) {
 class LoopTuner::Session {
  public:
   Session(LoopTuner& tuner, const LoopTuning& loop)
-      : tuner_(tuner), settings_(tuner.settings_), loop_(loop), id_(loopId(loop.key)) {
+      : tuner_(tuner), settings_(tuner.settings_), search_(settings_.search), loop_(loop), id_(loopId(loop.key)) {
+    if (settings_.loopBudget) {
+      auto end = std::chrono::steady_clock::now() + *settings_.loopBudget;
+      search_.deadline = search_.deadline ? std::min(*search_.deadline, end) : end;
+    }
     std::vector<bench::ParamUse> uses = bench::paramUses(loop.baselineIR);
     bool restore = mustRestore(uses, loop.args);
     size_t tensor = 0;
@@ -85,7 +89,7 @@ class LoopTuner::Session {
     baselineConfig_ = seeds.front();
     tune::SearchResult found = tune::patternSearch(
         space, seeds, [&](const std::vector<tune::LoopConfig>& configs) { return evaluate(configs); },
-        settings_.search);
+        search_);
     restoreInitial();
 
     tune::TunedLoop tuned;
@@ -153,7 +157,7 @@ class LoopTuner::Session {
     std::vector<tune::Cost> costs;
     for (Candidate& candidate : candidates) {
       if (!candidate.result) {
-        if (settings_.search.deadline && std::chrono::steady_clock::now() >= *settings_.search.deadline) break;
+        if (search_.deadline && std::chrono::steady_clock::now() >= *search_.deadline) break;
         measure(candidate);
       }
       count(candidate);
@@ -290,6 +294,7 @@ class LoopTuner::Session {
 
   LoopTuner& tuner_;
   const TunerSettings& settings_;
+  tune::SearchSettings search_;  // with this loop's deadline
   const LoopTuning& loop_;
   std::string id_;
   std::vector<Tensor> written_, initial_, reference_;

@@ -6,6 +6,7 @@
 // it with the bench timer, giving up early on one clearly slower than the best so far.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -19,6 +20,9 @@ namespace hel::interp {
 
 struct TunerSettings {
   tune::SearchSettings search;
+  // `--autotune`: each loop's own budget, counted from the start of its tuning (beside
+  // search.deadline, which `hel tune` sets for its whole run).
+  std::optional<std::chrono::milliseconds> loopBudget;
   bench::Settings timing;
   // A candidate whose first estimate is this many times the best so far is not timed further.
   double cutoffRatio = 1.5;
