@@ -12,15 +12,15 @@ mkdir -p "$out"
 export HEL_CACHE_DIR=${HEL_CACHE_DIR:-$out/cache}
 summary=$out/summary.txt
 : > "$summary"
-ms_of_last_row() { awk 'NF > 5 && $(NF-4) ~ /^[0-9.]+$/ { ms = $(NF-4) } END { print ms }' "$1"; }
+source "$(dirname "$0")/parse.sh"
 for case in $cases; do
   name=$(basename "$case" .hel)
   rm -f "$case.tune.toml"
   start=$(date +%s%N)
   timeout 120 "$hel" tune "$case" --effort quick --budget "${BUDGET:-30}" > "$out/$name.tune.txt" 2> "$out/$name.tune.err"
   status=$?
-  seconds=$(( ($(date +%s%N) - start) / 1000000 ))
-  config=$(sed -n 's/^@helion.kernel(config=helion.Config(\(.*\)))  # .*/\1/p' "$out/$name.tune.txt" | tail -1)
+  seconds=$(ms_since "$start")
+  config=$(pasted_config "$out/$name.tune.txt")
   "$hel" bench "$case" > "$out/$name.hand.txt" 2>&1
   "$hel" bench "$case" --config "$config" > "$out/$name.tuned.txt" 2>&1
   hand=$(ms_of_last_row "$out/$name.hand.txt")
