@@ -110,6 +110,7 @@ class KernelCodegen {
   void reduce(const tir::Op& op);
   void scan(const tir::Op& op);
   void dot(const tir::Op& op);
+  void tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts);
   // A counted loop [0, count) in LLVM IR; body(iv, carried) returns the next
   // carried values, and the loop the last ones.
   Slots countedLoop(int64_t count, const Slots& init, const std::function<Slots(llvm::Value* iv, const Slots& carried)>& body);

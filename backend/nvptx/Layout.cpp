@@ -96,6 +96,53 @@ Layout reductionLayout(const std::vector<int64_t>& shape, int threadBits) {
   return blockedLayout(elementBits, threadBits, std::clamp(elementBits - threadBits, 0, lastDimBits));
 }
 
+std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits) {
+  int mBits = log2Exact(m), nBits = log2Exact(n), kBits = log2Exact(k);
+  if (mBits < 4 || nBits < 3 || kBits < 4) return std::nullopt;
+  // Warps over M's bits above the instruction tile first, then N's, alternating.
+  int warpsM = 0, warpsN = 0;
+  for (int warp = 0; warp < threadBits - 5; ++warp) {
+    bool roomM = mBits - 4 > warpsM, roomN = nBits - 3 > warpsN;
+    if (roomM && (warpsM <= warpsN || !roomN)) ++warpsM;
+    else if (roomN) ++warpsN;
+  }
+  constexpr int r = Layout::kRegister;
+  // Row (M) bits: lanes 2-4 pick the row in an 8-row group, a register bit
+  // the half of the 16 rows, then M's warps, then registers.
+  auto rowBits = [&] {
+    std::vector<int> bits = {2, 3, 4, r};
+    for (int b = 4; b < mBits; ++b) bits.push_back(b - 4 < warpsM ? 5 + (b - 4) : r);
+    return bits;
+  };
+  // N's bits above the 8 columns of an instruction tile: N's warps, then registers.
+  auto highColumnBits = [&](std::vector<int>& bits) {
+    for (int b = 3; b < nBits; ++b) bits.push_back(b - 3 < warpsN ? 5 + warpsM + (b - 3) : r);
+  };
+  // K's bits in a and b: a register bit for the pair, lanes 0-1, a register
+  // bit for the upper 8, registers beyond.
+  auto reductionBits = [&] {
+    std::vector<int> bits = {r, 0, 1, r};
+    for (int b = 4; b < kBits; ++b) bits.push_back(r);
+    return bits;
+  };
+  auto concat = [&](std::vector<int> low, const std::vector<int>& high) {
+    low.insert(low.end(), high.begin(), high.end());
+    Layout layout;
+    layout.bits = std::move(low);
+    layout.threadBits = threadBits;
+    return layout;
+  };
+  std::vector<int> columns = {r, 0, 1};
+  highColumnBits(columns);
+  std::vector<int> bColumns = {2, 3, 4};
+  highColumnBits(bColumns);
+  MmaLayouts layouts;
+  layouts.accumulator = concat(columns, rowBits());
+  layouts.a = concat(reductionBits(), rowBits());
+  layouts.b = concat(bColumns, reductionBits());
+  return layouts;
+}
+
 Layout dropDims(const Layout& layout, const std::vector<int64_t>& shape, const std::vector<bool>& dropped) {
   std::vector<int> offsets = dimBitOffsets(shape);
   Layout result;

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,17 @@ Layout canonicalLayout(const std::vector<int64_t>& shape, int threadBits);
 // elements per thread, so the reduction is mostly within threads (fewer
 // shuffles); then thread bits; then registers.
 Layout reductionLayout(const std::vector<int64_t>& shape, int threadBits);
+
+// The layouts of a tensor-core dot, acc[M, N] += a[M, K] @ b[K, N], with
+// mma.sync m16n8k16: each is the PTX ISA's fragment layout (a thread's
+// registers of one 16x16, 16x8 or 16x8 instruction tile) repeated over the
+// tile, with the warps split over M (then N); a warp's part of `a` is
+// replicated over the warps that split N, and of `b` over those that split M.
+// Null when M < 16, N < 8 or K < 16.
+struct MmaLayouts {
+  Layout a, b, accumulator;
+};
+std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits);
 
 // `layout` of a tile of `shape` without the bits of the dims where `dropped`
 // is true: the layout of a reduction's result, or the layout a broadcast's

@@ -39,6 +39,14 @@ std::optional<Layout> LayoutAssignment::broadcastDemand(const tir::Value* value)
   return demand;
 }
 
+std::optional<MmaLayouts> LayoutAssignment::tensorCoreLayouts(const tir::Op& dot) const {
+  const tir::Type& a = dot.operand(0)->type();
+  const tir::Type& b = dot.operand(1)->type();
+  bool halves = a.dtype == DType::Float16 || a.dtype == DType::BFloat16;
+  if (a.rank() != 2 || !halves || dot.result()->type().dtype != DType::Float32) return std::nullopt;
+  return mmaLayouts(a.shape[0], b.shape[1], a.shape[1], threadBits_);
+}
+
 const Layout* LayoutAssignment::layoutOf(const tir::Value* value) const {
   auto it = layouts_.find(value);
   return it == layouts_.end() ? nullptr : &it->second;
@@ -132,7 +140,10 @@ void LayoutAssignment::assign(const tir::Op& op) {
       return;
     }
     case tir::OpKind::Scan: set(op.result(), layoutOrPreferred(op.operand(0))); return;
-    case tir::OpKind::Dot: set(op.result(), layoutOrPreferred(op.operand(2))); return;
+    case tir::OpKind::Dot:
+      if (std::optional<MmaLayouts> mma = tensorCoreLayouts(op)) set(op.result(), mma->accumulator);
+      else set(op.result(), layoutOrPreferred(op.operand(2)));
+      return;
     case tir::OpKind::Load:
       // A tile loaded only to be broadcast (a row of scales, attention's
       // queries) is loaded straight into the layout the broadcasts read.

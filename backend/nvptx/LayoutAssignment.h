@@ -8,9 +8,10 @@
 // it, which takes the layout they read it in; a reduction's result keeps its input's layout minus
 // the reduced bits (Triton's slice layout), so that broadcasting it back over
 // the reduced dim, as softmax does, stays within each thread; broadcasts,
-// permutes, scans and dots produce the preferred layout and ask for their
+// permutes, scans and FMA dots produce the preferred layout and ask for their
 // operands in whatever layout makes that a relabelling of registers;
-// elementwise ops follow their first operand that has a layout.
+// elementwise ops follow their first operand that has a layout; a
+// tensor-core dot produces mma.sync's accumulator layout.
 //
 // Values computed only from constants, aranges and splats have no layout of
 // their own: they are recomputed in whichever layout each user asks for
@@ -36,6 +37,9 @@ class LayoutAssignment {
   // The layout `value` (a tile) is computed in, or null when it is
   // rematerialized in its users' layouts.
   const Layout* layoutOf(const tir::Value* value) const;
+  // A dot's tensor-core layouts: f16 or bf16 operands, an f32 accumulator, 2-D
+  // tiles of at least 16x8x16; else none (the FMA dot).
+  std::optional<MmaLayouts> tensorCoreLayouts(const tir::Op& dot) const;
   // The layout of `value` where it has one, else the preferred one of its shape.
   Layout layoutOrPreferred(const tir::Value* value) const;
   Layout preferred(const tir::Type& type) const;

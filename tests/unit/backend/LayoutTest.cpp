@@ -127,3 +127,21 @@ TEST_CASE("layout assignment: a tile loaded only to be broadcast is loaded in th
   CHECK(layouts.layoutOf(result(6))->str() == "[r r t0 t1 t2 t3 t4 t5 t6 r r r]");
   CHECK(layouts.layoutOf(result(1))->str() == "[r r]");
 }
+
+TEST_CASE("mma.sync fragment layouts tile the instruction's layouts over warps") {
+  // One warp, one instruction tile: the PTX ISA's m16n8k16 fragments. The
+  // accumulator's c0..c3 of lane l: row l/4 (+8 for c2, c3), column 2 (l%4) + (i&1).
+  std::optional<MmaLayouts> one = mmaLayouts(16, 8, 16, 5);
+  REQUIRE(one);
+  CHECK(one->accumulator.str() == "[r t0 t1 t2 t3 t4 r]");
+  CHECK(one->a.str() == "[r t0 t1 r t2 t3 t4 r]");
+  CHECK(one->b.str() == "[t2 t3 t4 r t0 t1 r]");
+  // 4 warps on 64x64: one warp bit on M (row bit 4), one on N (column bit 3);
+  // a is replicated over the N warp (thread bit 6), b over the M warp (5).
+  std::optional<MmaLayouts> four = mmaLayouts(64, 64, 32, 7);
+  REQUIRE(four);
+  CHECK(four->accumulator.str() == "[r t0 t1 t6 r r t2 t3 t4 r t5 r]");
+  CHECK(four->a.replicatedThreadMask() == 1u << 6);
+  CHECK(four->b.replicatedThreadMask() == 1u << 5);
+  CHECK_FALSE(mmaLayouts(8, 8, 16, 7));
+}

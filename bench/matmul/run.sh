@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Tensor-core matmul on the GPU machine, from the repository root: hel bench of
+# bench/matmul/matmul_f16.hel under a few configs, then PyTorch (cuBLAS) at the
+# same size in the same run. Usage: bash bench/matmul/run.sh
+set -u
+hel=${HEL:-build/hel}
+here=$(cd "$(dirname "$0")" && pwd)
+configs=${CONFIGS:-"block_sizes=[128,128,32],num_warps=4 block_sizes=[128,128,32],num_warps=8 block_sizes=[128,256,32],num_warps=8 block_sizes=[64,128,32],num_warps=4 block_sizes=[128,128,64],num_warps=8"}
+echo "GPU: $(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)"
+for config in $configs; do
+  row=$("$hel" bench "$here/matmul_f16.hel" --config "$config" 2>&1 | awk 'NF' | tail -n 1)
+  # The row ends: ms GB/s %copy TFLOP/s runs.
+  printf 'hel  %-42s %s ms %s TFLOP/s\n' "$config" "$(awk '{ print $(NF-4) }' <<<"$row")" "$(awk '{ print $(NF-1) }' <<<"$row")"
+done
+python3 "$here/torch_matmul.py" 4096x4096x4096
