@@ -49,12 +49,32 @@ void KernelCodegen::spill(const Slots& slots, const Layout& layout, const tir::T
   for (size_t slot = 0; slot < slots.size(); ++slot) writeShared(byteOffset, indices[slot], type.dtype, slots[slot]);
 }
 
-Slots KernelCodegen::convert(const Slots& slots, const tir::Type& type, const Layout& from, const Layout& to) {
+std::vector<Slots> KernelCodegen::getTogether(const std::vector<std::pair<const tir::Value*, Layout>>& requests) {
+  // Those computed in another layout share one shared-memory round trip.
+  std::vector<Slots> out(requests.size());
+  std::vector<std::pair<size_t, int64_t>> moved;  // request, byte offset
+  int64_t offset = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const auto& [value, layout] = requests[i];
+    const Layout* own = value->type().isTile() ? layouts_.layoutOf(value) : nullptr;
+    if (!own || *own == layout) {
+      out[i] = get(value, layout);
+      continue;
+    }
+    moved.emplace_back(i, offset);
+    const tir::Type& type = value->type();
+    offset += (type.numElements() * static_cast<int64_t>(memoryType(type.dtype)->getPrimitiveSizeInBits() / 8) + 15) / 16 * 16;
+  }
+  if (moved.empty()) return out;
   barrier();
-  spill(slots, from, type, 0);
+  for (const auto& [i, at] : moved) {
+    const tir::Value* value = requests[i].first;
+    spill(tiles_.at(value), *layouts_.layoutOf(value), value->type(), at);
+  }
   barrier();
-  Slots out;
-  for (llvm::Value* index : elementIndices(to)) out.push_back(readShared(0, index, type.dtype));
+  for (const auto& [i, at] : moved)
+    for (llvm::Value* index : elementIndices(requests[i].second))
+      out[i].push_back(readShared(at, index, requests[i].first->type().dtype));
   return out;
 }
 
@@ -275,8 +295,9 @@ void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) 
   DType input = aType.dtype;
   int64_t k = aType.shape[1], n = cType.shape[1];
   int kBits = log2Exact(k), nBits = log2Exact(n);
-  Slots a = get(op.operand(0), layouts.a);
-  Slots c = get(op.operand(1), layouts.b);
+  std::vector<Slots> operands = getTogether({{op.operand(0), layouts.a}, {op.operand(1), layouts.b}});
+  Slots& a = operands[0];
+  Slots& c = operands[1];
   Slots acc = get(op.operand(2), layouts.accumulator);
   // Two halves in one .b32 register, the first in the low bits.
   auto pack = [&](llvm::Value* low, llvm::Value* high) {

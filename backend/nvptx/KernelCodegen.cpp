@@ -158,7 +158,7 @@ Slots KernelCodegen::get(const tir::Value* value, const Layout& layout) {
   auto key = std::make_tuple(value, layout.str(), b_.GetInsertBlock());
   auto found = other_.find(key);
   if (found != other_.end()) return found->second;
-  Slots slots = own ? convert(tiles_.at(value), value->type(), *own, layout) : compute(*value->definingOp(), layout);
+  Slots slots = own ? getTogether({{value, layout}})[0] : compute(*value->definingOp(), layout);
   other_[std::make_tuple(value, layout.str(), b_.GetInsertBlock())] = slots;
   return slots;
 }

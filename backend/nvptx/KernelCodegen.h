@@ -105,7 +105,9 @@ class KernelCodegen {
   void spill(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset);
   // Every element index of `layout`'s slots in this thread.
   Slots elementIndices(const Layout& layout);
-  Slots convert(const Slots& slots, const tir::Type& type, const Layout& from, const Layout& to);
+  // Each value in its layout, as get() gives them, with one barrier pair for
+  // all of those that go through shared memory.
+  std::vector<Slots> getTogether(const std::vector<std::pair<const tir::Value*, Layout>>& requests);
   llvm::Value* shuffleXor(llvm::Value* value, int laneMask);
   void reduce(const tir::Op& op);
   void scan(const tir::Op& op);
