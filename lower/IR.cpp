@@ -68,6 +68,11 @@ Op::Op(OpKind kind, std::vector<Value*> operands, const std::vector<Type>& resul
     results_.push_back(std::make_unique<Value>(resultTypes[i], this, nullptr, i));
 }
 
+Value* Op::addResult(Type type) {
+  results_.push_back(std::make_unique<Value>(std::move(type), this, nullptr, static_cast<unsigned>(results_.size())));
+  return results_.back().get();
+}
+
 void Op::setAttribute(const std::string& name, Attribute value) {
   for (NamedAttribute& attribute : attributes_) {
     if (attribute.name == name) {

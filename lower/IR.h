@@ -213,6 +213,8 @@ class Op {
   void setOperands(std::vector<Value*> operands) { operands_ = std::move(operands); }
   size_t numResults() const { return results_.size(); }
   Value* result(size_t i = 0) const { return results_.at(i).get(); }
+  // A new last result (a `for` that gains an iter value).
+  Value* addResult(Type type);
 
   const std::vector<NamedAttribute>& attributes() const { return attributes_; }
   void setAttribute(const std::string& name, Attribute value);

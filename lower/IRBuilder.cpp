@@ -63,6 +63,12 @@ Op* IRBuilder::create(OpKind kind, Values operands, const std::vector<Type>& res
   return insert(std::move(op));
 }
 
+Value* IRBuilder::clone(const Op& op, Values operands) {
+  std::vector<Type> types;
+  for (size_t i = 0; i < op.numResults(); ++i) types.push_back(op.result(i)->type());
+  return create(op.kind(), std::move(operands), types, op.attributes())->result();
+}
+
 // ---- constants and indices ----
 
 Value* IRBuilder::constant(const Type& type, double value) {

@@ -93,6 +93,9 @@ class IRBuilder {
   void print(const std::string& format, const Values& values);
   void ret();
 
+  // A copy of `op` (which has no regions) on other operands of the same types.
+  Value* clone(const Op& op, Values operands);
+
  private:
   Op* create(OpKind kind, Values operands, const std::vector<Type>& resultTypes,
              std::vector<NamedAttribute> attributes = {});

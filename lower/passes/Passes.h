@@ -9,6 +9,7 @@ void canonicalize(Module& module);
 void eliminateMasks(Module& module);
 void eliminateCommonSubexpressions(Module& module);
 void hoistLoopInvariants(Module& module);
+void pipelineLoads(Module& module);
 void eliminateDeadCode(Module& module);
 
 }  // namespace hel::tir
