@@ -5,7 +5,7 @@
 set -u
 hel=${HEL:-build/hel}
 here=$(cd "$(dirname "$0")" && pwd)
-configs=${CONFIGS:-"block_sizes=[128,128,32],num_warps=4 block_sizes=[128,128,32],num_warps=8 block_sizes=[128,256,32],num_warps=8 block_sizes=[64,128,32],num_warps=4 block_sizes=[128,128,64],num_warps=8"}
+configs=${CONFIGS:-"block_sizes=[128,128,32],num_warps=4 block_sizes=[128,128,32],num_warps=4,num_stages=2 block_sizes=[128,128,64],num_warps=4,num_stages=2 block_sizes=[128,256,32],num_warps=8,num_stages=2 block_sizes=[64,128,32],num_warps=4,num_stages=2 block_sizes=[256,128,32],num_warps=8,num_stages=2"}
 echo "GPU: $(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)"
 for config in $configs; do
   row=$("$hel" bench "$here/matmul_f16.hel" --config "$config" 2>&1 | awk 'NF' | tail -n 1)
