@@ -33,7 +33,7 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
   }
   std::optional<tune::TuneFile> tuneFile;
   if (!options.tuneFile) {
-    tuneFile = loadTuneFile(path, sources, diags);
+    tuneFile = loadTuneFile(tune::TuneFile::pathFor(path), sources, diags);
     if (!tuneFile) {
       result.status = kExitUsage;
       return result;
@@ -83,16 +83,20 @@ ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
   return result;
 }
 
-std::optional<tune::TuneFile> loadTuneFile(const std::string& path, SourceManager& sources, DiagnosticEngine& diags) {
-  std::string tunePath = tune::TuneFile::pathFor(path);
+std::optional<tune::TuneFile> loadTuneFile(const std::string& tunePath, SourceManager& sources, DiagnosticEngine& diags) {
   std::optional<std::string> text = readFile(tunePath);
   if (!text) return tune::TuneFile{};
+  return parseTuneFile(tunePath, *text, sources, diags);
+}
+
+std::optional<tune::TuneFile> parseTuneFile(const std::string& tunePath, const std::string& text, SourceManager& sources,
+                                            DiagnosticEngine& diags) {
   tune::TuneFileError error;
-  std::optional<tune::TuneFile> file = tune::TuneFile::parse(*text, &error);
+  std::optional<tune::TuneFile> file = tune::TuneFile::parse(text, &error);
   if (!file) {
     SourceRange where;
     if (error.line > 0) {
-      const SourceFile& source = sources.add(tunePath, *text);
+      const SourceFile& source = sources.add(tunePath, text);
       uint32_t line = std::min<uint32_t>(static_cast<uint32_t>(error.line), source.lineCount());
       uint32_t offset = source.lineStart(line) + static_cast<uint32_t>(std::max(error.column, 1) - 1);
       offset = std::min<uint32_t>(offset, static_cast<uint32_t>(source.text().size()));

@@ -59,8 +59,11 @@ struct ScriptResult {
 
 ScriptResult runScript(const std::string& path, const ScriptOptions& options);
 
-// FILE.hel.tune.toml for the script at `path`: empty where there is none; nullopt, after a
-// located error, where it is not a tune file.
-std::optional<tune::TuneFile> loadTuneFile(const std::string& path, SourceManager& sources, DiagnosticEngine& diags);
+// The tune file at `tunePath` (FILE.hel.tune.toml for a script): empty where there is none;
+// nullopt, after a located error, where it is not a tune file.
+std::optional<tune::TuneFile> loadTuneFile(const std::string& tunePath, SourceManager& sources, DiagnosticEngine& diags);
+// `text`, read from `tunePath`, as a tune file; nullopt after a located error.
+std::optional<tune::TuneFile> parseTuneFile(const std::string& tunePath, const std::string& text, SourceManager& sources,
+                                            DiagnosticEngine& diags);
 
 }  // namespace hel::cli

@@ -1,16 +1,75 @@
 #include "cli/Tuning.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include "support/CacheDir.h"
 
 namespace hel::cli {
+namespace {
+
+// An exclusive lock on a folder, held while it lives. A tune file is replaced by a rename,
+// so the lock is on its folder, not on the file.
+class FolderLock {
+ public:
+  explicit FolderLock(const std::string& folder) : fd_(open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    if (fd_ >= 0 && flock(fd_, LOCK_EX) != 0) {
+      close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~FolderLock() {
+    if (fd_ >= 0) close(fd_);
+  }
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+
+// Adds `loop` to the tune file at `path` as it is now (another worker may have added to it
+// since this one read it), and writes it back; false, with why, where that failed.
+bool storeTunedLoop(const std::string& path, const tune::TunedLoop& loop, std::string* error) {
+  FolderLock lock(std::filesystem::absolute(path).parent_path().string());
+  if (!lock.held()) {
+    *error = std::string("cannot lock its folder: ") + std::strerror(errno);
+    return false;
+  }
+  tune::TuneFile file;
+  if (std::optional<std::string> text = readFile(path)) {
+    tune::TuneFileError parseError;
+    std::optional<tune::TuneFile> now = tune::TuneFile::parse(*text, &parseError);
+    if (!now) {
+      *error = "it is no longer a tune file: " + parseError.message;
+      return false;
+    }
+    file = std::move(*now);
+  }
+  file.put(loop);
+  if (!writeFileAtomically(path, file.format())) {
+    *error = std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string tunePathFor(const std::string& script, tune::Shard shard) {
+  if (shard.count == 1) return tune::TuneFile::pathFor(script);
+  return fmt::format("{}.tune.shard-{}-of-{}.toml", script, shard.index + 1, shard.count);
+}
 
 std::chrono::milliseconds tuneBudget(const TuneOptions& options) {
   double seconds = options.budgetSeconds > 0 ? options.budgetSeconds : options.effort == "full" ? 600 : 60;
@@ -52,6 +111,7 @@ TuneSession::TuneSession(std::string tunePath, tune::TuneFile file, interp::Tune
 std::optional<tune::LoopConfig> TuneSession::tuneLoop(const interp::LoopTuning& loop) {
   if (!options_.kernel.empty() && loop.key.kernel != options_.kernel) return std::nullopt;
   if (which_ == Which::WithoutConfig && loop.callHasConfig) return std::nullopt;
+  if (!options_.shard.covers(loopsSeen_++)) return std::nullopt;
   std::string id = interp::loopId(loop.key);
   auto done = [&] {
     if (settings_.report) settings_.report({tune::Event::Kind::Done, id, "", tune::Outcome::Ok, 0, "", ""});
@@ -67,7 +127,7 @@ std::optional<tune::LoopConfig> TuneSession::tuneLoop(const interp::LoopTuning& 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   tuned.helVersion = HEL_VERSION;
   file_.put(tuned);
-  if (!writeFileAtomically(tunePath_, file_.format())) writeError_ = std::strerror(errno);
+  storeTunedLoop(tunePath_, tuned, &writeError_);
   if (onTuned) onTuned(tuned, seconds);
   done();
   return tuned.config;

@@ -9,9 +9,14 @@
 #include <string>
 
 #include "runtime/interp/LoopTuner.h"
+#include "runtime/tune/Shard.h"
 #include "runtime/tune/TuneFile.h"
 
 namespace hel::cli {
+
+// The tune file a `hel tune` of `script` writes: FILE.hel.tune.toml, or for a share of the
+// specializations, FILE.hel.tune.shard-I-of-N.toml (for `hel tune --merge`).
+std::string tunePathFor(const std::string& script, tune::Shard shard);
 
 struct TuneOptions {
   std::string effort = "quick";  // quick | full
@@ -20,6 +25,7 @@ struct TuneOptions {
   int jobs = 0;  // compile threads; 0: every core
   bool force = false;
   std::string kernel;  // only this kernel's loops; empty: all
+  tune::Shard shard;   // only this share of them
 };
 
 // The effort's search and timing settings, the seed and the threads; no deadline.
@@ -39,11 +45,15 @@ class TuneSession {
   };
   TuneSession(std::string tunePath, tune::TuneFile file, interp::TunerSettings settings, Which which, TuneOptions options);
 
-  // RunOptions::tuneLoop: the stored config, or a newly tuned one (then written to the
-  // tune file, and a Done event reported), or nullopt to leave the loop as compiled.
+  // RunOptions::tuneLoop: the stored config, or a newly tuned one (then added to the tune
+  // file, and a Done event reported), or nullopt to leave the loop as compiled (a loop
+  // of another kernel, or of another shard). Other workers may be adding to the same tune
+  // file: each entry is added to what the file holds when it is written, under a lock.
   std::optional<tune::LoopConfig> tuneLoop(const interp::LoopTuning& loop);
 
   const tune::TuneFile& file() const { return file_; }
+  // How many device loops of the kernels tuned (--kernel) the script launched, in all shards.
+  int loopsSeen() const { return loopsSeen_; }
   const std::string& tunePath() const { return tunePath_; }
   // Set when writing the tune file failed (the loop still runs with what was found).
   const std::string& writeError() const { return writeError_; }
@@ -57,6 +67,7 @@ class TuneSession {
   interp::LoopTuner tuner_;
   Which which_;
   TuneOptions options_;
+  int loopsSeen_ = 0;
   std::string writeError_;
 };
 
