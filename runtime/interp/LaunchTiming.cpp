@@ -47,26 +47,31 @@ bench::Timing timeRepeatedLaunch(const tir::Kernel& kernel, const std::vector<cp
   return timing;
 }
 
+bench::LaunchCost launchCostOf(const tir::Kernel& ir, const std::vector<cpu::Argument>& args,
+                               const std::vector<Tensor>& tensors) {
+  std::vector<int64_t> paramBytes, paramInts;
+  size_t tensor = 0;
+  for (const cpu::Argument& arg : args) {
+    bool pointer = arg.kind == cpu::Argument::Kind::Pointer;
+    const Tensor* points = pointer ? &tensors.at(tensor++) : nullptr;
+    paramBytes.push_back(points ? points->numel() * static_cast<int64_t>(itemSize(points->dtype())) : 0);
+    paramInts.push_back(points ? 0 : arg.intValue);
+  }
+  return bench::launchCost(ir, paramBytes, paramInts);
+}
+
 bench::Row benchRow(const FirstLaunch& launch, const bench::Settings& settings) {
   bench::Row row;
   row.kernel = launch.kernel;
   row.line = launch.line;
   row.config = launch.config;
-  std::vector<int64_t> paramBytes, paramInts;
   for (size_t i = 0; i < launch.args.size(); ++i) {
-    const cpu::Argument& arg = launch.args[i];
-    if (arg.kind != cpu::Argument::Kind::Pointer) {
-      paramBytes.push_back(0);
-      paramInts.push_back(arg.intValue);
-      continue;
-    }
+    if (launch.args[i].kind != cpu::Argument::Kind::Pointer) continue;
     const Tensor& tensor = launch.tensors.at(row.tensors.size());
     std::string name = launch.ir.param(i)->nameHint();
     row.tensors.push_back({name.empty() ? "arg" + std::to_string(i) : name, tir::irName(tensor.dtype()), tensor.shape()});
-    paramBytes.push_back(tensor.numel() * static_cast<int64_t>(itemSize(tensor.dtype())));
-    paramInts.push_back(0);
   }
-  row.cost = bench::launchCost(launch.ir, paramBytes, paramInts);
+  row.cost = launchCostOf(launch.ir, launch.args, launch.tensors);
   row.timing = launch.time(settings);
   return row;
 }

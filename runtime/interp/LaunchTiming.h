@@ -30,6 +30,10 @@ struct FirstLaunch {
 // The row of `hel bench` for a launch: times it, and counts its bytes and FLOPs.
 bench::Row benchRow(const FirstLaunch& launch, const bench::Settings& settings);
 
+// The bytes and FLOPs of a launch of `ir` on `args` (`tensors`: per pointer parameter).
+bench::LaunchCost launchCostOf(const tir::Kernel& ir, const std::vector<cpu::Argument>& args,
+                               const std::vector<Tensor>& tensors);
+
 // Whether a launch reads memory that it (or a repeat of it) also writes, so that running it
 // again computes something else unless what it writes is put back first.
 bool mustRestore(const std::vector<bench::ParamUse>& uses, const std::vector<cpu::Argument>& args);

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "backend/nvptx/Codegen.h"
-#include "runtime/AssertClose.h"
+#include "runtime/BaselineTolerance.h"
 #include "runtime/interp/GpuRunner.h"
 #include "runtime/interp/Interpreter.h"
 #include "runtime/interp/LaunchTiming.h"
@@ -68,14 +68,20 @@ class LoopTuner::Session {
     std::vector<bench::ParamUse> uses = bench::paramUses(loop.baselineIR);
     bool restore = mustRestore(uses, loop.args);
     size_t tensor = 0;
+    double elementsRead = 0, elementsWritten = 0;
     for (size_t i = 0; i < loop.args.size(); ++i) {
       if (loop.args[i].kind != cpu::Argument::Kind::Pointer) continue;
+      const Tensor& points = loop.tensors.at(tensor++);
       if (uses[i].writes) {
-        written_.push_back(loop.tensors.at(tensor));
-        if (restore) initial_.push_back(loop.tensors.at(tensor).clone());
+        written_.push_back(points);
+        elementsWritten += static_cast<double>(points.numel());
+        if (restore) initial_.push_back(points.clone());
+      } else if (uses[i].reads) {
+        elementsRead += static_cast<double>(points.numel());
       }
-      ++tensor;
     }
+    std::optional<double> dotFlops = launchCostOf(loop.baselineIR, loop.args, loop.tensors).flops;
+    reductionLength_ = reductionLength(elementsRead, elementsWritten, dotFlops.value_or(0));
   }
 
   tune::TunedLoop run() {
@@ -239,18 +245,12 @@ class LoopTuner::Session {
     for (size_t i = 0; i < initial_.size(); ++i) written_[i].copyFrom(initial_[i]);
   }
 
-  // Empty when every tensor the candidate wrote is close to what the baseline wrote.
+  // Empty when every tensor the candidate wrote is close to what the baseline wrote
+  // (runtime/BaselineTolerance.h says how close).
   std::string mismatch() {
-    for (size_t i = 0; i < written_.size(); ++i) {
-      CloseOptions options;
-      // Other block sizes sum in another order: allow ten times assert_close's tolerance.
-      auto [rtol, atol] = defaultTolerances(written_[i].dtype());
-      options.rtol = rtol * 10;
-      options.atol = atol * 10;
-      options.equalNan = true;
-      CloseReport report = compareClose(written_[i], reference_[i], options);
-      if (!report.ok) return report.message;
-    }
+    for (size_t i = 0; i < written_.size(); ++i)
+      if (std::string wrong = differenceFromBaseline(written_[i], reference_[i], reductionLength_); !wrong.empty())
+        return wrong;
     return "";
   }
 
@@ -298,6 +298,7 @@ class LoopTuner::Session {
   const LoopTuning& loop_;
   std::string id_;
   std::vector<Tensor> written_, initial_, reference_;
+  double reductionLength_ = 1;  // how many terms each element written sums (BaselineTolerance.h)
   tune::LoopConfig baselineConfig_;
   std::optional<double> bestMs_, baselineMs_;
   int tried_ = 0, failures_ = 0;

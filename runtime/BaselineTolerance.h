@@ -1,0 +1,42 @@
+// When `hel tune` counts a candidate's output as the baseline's (and rejects it as wrong
+// otherwise). Other block sizes add the terms of a sum in another order, and a float sum's
+// rounding error grows with the number and the size of its terms, not with its result: in
+// a row sum of 32768 standard normal values (about 180 in size) a row that cancels to 0.01
+// can differ by 2e-4 between two orders, far over assert_close's tolerance for 0.01. So
+// besides assert_close's per-element test, ten times looser, an output may be off by a
+// share of its typical element that grows as the square root of the sums' length:
+//
+//   |candidate - baseline| <= 10 * (atol + rtol * |baseline|) + rho * sqrt(K) * rms(baseline)
+//
+// (rtol, atol): assert_close's for the output's dtype (float32: 1.3e-6, 1e-5).
+// rho: float32's rtol, 1.3e-6 (about 11 float32 epsilons), for float16, bfloat16 and
+//   float32 outputs, whose sums add in float32; float64's, 1e-7, for float64 outputs.
+// K: how many terms each output element sums (reductionLength; 1 where none).
+// rms: the root mean square of the baseline's finite elements.
+//
+// Two float32 summation orders differ by about 0.3 epsilon * sqrt(K) * rms for sequential
+// sums (the worst case; trees do better), so the margin is about tenfold; an output that
+// misses a term of its sums, or counts one twice, is still far outside it. Integer and bool
+// outputs must be equal.
+#pragma once
+
+#include <string>
+
+#include "runtime/Tensor.h"
+
+namespace hel {
+
+// The root mean square of a float tensor's finite elements; 0 where it has none, and for
+// integer and bool tensors.
+double rootMeanSquare(const Tensor& tensor);
+
+// K above, as far as a launch shows it: the larger of the elements it reads per element it
+// writes (a row sum: the row's length) and its dots' multiply-adds per element it writes
+// (a matmul: its K); at least 1.
+double reductionLength(double elementsRead, double elementsWritten, double dotFlops);
+
+// What is wrong with `candidate` next to `baseline`, as assert_close says it, under the rule
+// above; empty where it passes.
+std::string differenceFromBaseline(const Tensor& candidate, const Tensor& baseline, double reductionLength);
+
+}  // namespace hel

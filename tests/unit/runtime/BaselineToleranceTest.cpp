@@ -1,0 +1,75 @@
+// When hel tune counts a candidate's output as the baseline's (runtime/BaselineTolerance.h).
+#include <cmath>
+#include <random>
+
+#include "TestUtil.h"
+#include "runtime/AssertClose.h"
+#include "runtime/BaselineTolerance.h"
+
+using namespace hel;
+using hel::test::make;
+
+namespace {
+
+// Row sums of `rows` x `length` standard normal values in float32, added one by one (as
+// the baseline) and in chunks of `chunk` whose sums are then added (as a candidate with
+// another block size); `skip`: a row whose first term the candidate leaves out (a bug).
+struct RowSums {
+  std::vector<double> baseline, candidate;
+};
+
+RowSums rowSums(int rows, int length, int chunk, int skip = -1) {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal;
+  RowSums sums;
+  for (int row = 0; row < rows; ++row) {
+    float sequential = 0, chunked = 0, part = 0;
+    for (int i = 0; i < length; ++i) {
+      float x = normal(rng);
+      sequential += x;
+      if (!(row == skip && i == 0)) part += x;
+      if ((i + 1) % chunk == 0) chunked += part, part = 0;
+    }
+    sums.baseline.push_back(sequential);
+    sums.candidate.push_back(chunked + part);
+  }
+  return sums;
+}
+
+}  // namespace
+
+TEST_CASE("rootMeanSquare skips what is not finite and is 0 for integers") {
+  CHECK(rootMeanSquare(make({3, -4})) == Approx(std::sqrt(12.5)));
+  CHECK(rootMeanSquare(make({3, -4, INFINITY, NAN})) == Approx(std::sqrt(12.5)));
+  CHECK(rootMeanSquare(make({NAN})) == 0);
+  CHECK(rootMeanSquare(make({3, 4}, DType::Int32)) == 0);
+}
+
+TEST_CASE("reductionLength: elements read, or a dot's multiply-adds, per element written") {
+  CHECK(reductionLength(4096.0 * 32768, 4096, 0) == 32768);              // a row sum
+  CHECK(reductionLength(2.0 * 1024 * 1024, 1024 * 1024, 2.0 * 1024 * 1024 * 1024) == 1024);  // a matmul
+  CHECK(reductionLength(16384, 16384.0 * 16384, 0) == 1);                // an outer add
+  CHECK(reductionLength(0, 0, 0) == 1);
+}
+
+TEST_CASE("long float32 sums in another order pass; a missing term does not") {
+  const int rows = 256, length = 32768;
+  RowSums sums = rowSums(rows, length, 4096);
+  Tensor baseline = make(sums.baseline), candidate = make(sums.candidate);
+  // Ten times assert_close's tolerance, element by element, rejects the rows that cancel.
+  CloseOptions elementwise;
+  elementwise.rtol = 1.3e-5;
+  elementwise.atol = 1e-4;
+  CHECK_FALSE(compareClose(candidate, baseline, elementwise).ok);
+  CHECK(differenceFromBaseline(candidate, baseline, length) == "");
+
+  RowSums wrong = rowSums(rows, length, 4096, /*skip=*/17);
+  std::string message = differenceFromBaseline(make(wrong.candidate), make(wrong.baseline), length);
+  CHECK(message.find("Mismatched elements: 1 / 256") != std::string::npos);
+}
+
+TEST_CASE("short outputs keep ten times assert_close's tolerance; integers must be equal") {
+  CHECK(differenceFromBaseline(make({1.0, 2.0}), make({1.0 + 1e-5, 2.0}), 1) == "");
+  CHECK(differenceFromBaseline(make({1.0, 2.0}), make({1.001, 2.0}), 1) != "");
+  CHECK(differenceFromBaseline(make({1, 2}, DType::Int32), make({1, 3}, DType::Int32), 1000) != "");
+}
