@@ -31,6 +31,8 @@ bench::Machine describe(cuda::CudaDevice& device) {
   machine.arch = properties.arch();
   machine.driverVersion = device.driver().versionText();
   machine.nominalBytesPerSecond = properties.peakBandwidth();
+  machine.peakHalfFlops = properties.peakDotFlops(DType::Float16);
+  machine.peakFloatFlops = properties.peakDotFlops(DType::Float32);
   cuda::CopyBandwidth copy = cuda::copyBandwidth(device);
   machine.copyBytesPerSecond = copy.bytesPerSecond;
   machine.copyFromCache = copy.fromCache;

@@ -24,6 +24,19 @@ std::optional<double> tflops(const Row& row) {
   return tflopPerSecond(*row.cost.flops, row.timing.medianMs);
 }
 
+// The share of the device's peak dot throughput for the row's operands, in percent;
+// nullopt without known FLOPs or a known peak.
+std::optional<double> percentOfPeakFlops(const Report& report, const Row& row) {
+  std::optional<double> rate = tflops(row);
+  if (!rate || !row.cost.dotInput) return std::nullopt;
+  DType input = *row.cost.dotInput;
+  double peak = input == DType::Float16 || input == DType::BFloat16 ? report.machine.peakHalfFlops
+                : input == DType::Float32                          ? report.machine.peakFloatFlops
+                                                                    : 0;
+  if (peak <= 0) return std::nullopt;
+  return 100.0 * *rate * 1e12 / peak;
+}
+
 std::string heading(const Report& report) {
   const Machine& m = report.machine;
   std::string timed = fmt::format("median of {} ms of runs after {} ms of warm-up", report.settings.repMs,
@@ -54,7 +67,7 @@ std::string formatTable(const Report& report) {
   std::string out = heading(report);
   if (report.rows.empty()) return out + "no kernel was launched\n";
   std::vector<std::vector<std::string>> cells = {
-      {"kernel", "line", "arguments", "config", "ms", "GB/s", "% copy", "TFLOP/s", "runs"}};
+      {"kernel", "line", "arguments", "config", "ms", "GB/s", "% copy", "TFLOP/s", "% peak", "runs"}};
   for (const Row& row : report.rows) {
     auto optional = [](std::optional<double> value, const char* format) {
       return value ? fmt::format(fmt::runtime(format), *value) : std::string("-");
@@ -63,10 +76,10 @@ std::string formatTable(const Report& report) {
                      fmt::format("{:.4f}", row.timing.medianMs),
                      fmt::format("{:.1f}", gbPerSecond(row.cost.bytes, row.timing.medianMs)),
                      optional(percentOfCopy(report, row), "{:.1f}"), optional(tflops(row), "{:.2f}"),
-                     std::to_string(row.timing.reps)});
+                     optional(percentOfPeakFlops(report, row), "{:.1f}"), std::to_string(row.timing.reps)});
   }
   // Text columns (kernel, arguments, config) to the left, numbers to the right.
-  const std::vector<bool> leftAligned = {true, false, true, true, false, false, false, false, false};
+  const std::vector<bool> leftAligned = {true, false, true, true, false, false, false, false, false, false};
   std::vector<size_t> widths(leftAligned.size(), 0);
   for (const auto& line : cells)
     for (size_t i = 0; i < line.size(); ++i) widths[i] = std::max(widths[i], line[i].size());
@@ -114,7 +127,8 @@ std::string toJson(const Report& report) {
                        {"gb_per_s", gbPerSecond(row.cost.bytes, row.timing.medianMs)},
                        {"percent_of_copy", orNull(percentOfCopy(report, row))},
                        {"flops", row.cost.flops ? Json(std::llround(*row.cost.flops)) : Json(nullptr)},
-                       {"tflop_per_s", orNull(tflops(row))}});
+                       {"tflop_per_s", orNull(tflops(row))},
+                       {"percent_of_peak_flops", orNull(percentOfPeakFlops(report, row))}});
   }
   Json json = {{"hel_version", report.helVersion},
                {"script", report.script},

@@ -36,6 +36,9 @@ struct Machine {
   double copyBytesPerSecond = 0;     // the device-to-device copy (runtime/cuda/CopyBandwidth.h)
   bool copyFromCache = false;
   double nominalBytesPerSecond = 0;  // memory clock x bus width; 0 where unknown
+  // Peak dot FLOP/s for f16/bf16 (tensor cores) and f32 (FMA) operands; 0 where unknown.
+  double peakHalfFlops = 0;
+  double peakFloatFlops = 0;
 };
 
 struct Report {

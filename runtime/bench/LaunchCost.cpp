@@ -105,6 +105,9 @@ LaunchCost launchCost(const tir::Kernel& kernel, const std::vector<int64_t>& par
     cost.bytes += static_cast<double>(paramBytes[i]) * ((uses[i].reads ? 1 : 0) + (uses[i].writes ? 1 : 0));
   double programs = static_cast<double>(programCount(kernel, paramInts));
   cost.flops = blockFlops(kernel, kernel.body, programs, paramInts);
+  tir::walk(kernel.body, [&](const tir::Op& op) {
+    if (op.kind() == tir::OpKind::Dot && !cost.dotInput) cost.dotInput = op.operand(0)->type().dtype;
+  });
   return cost;
 }
 

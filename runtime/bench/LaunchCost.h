@@ -39,6 +39,8 @@ struct LaunchCost {
   double bytes = 0;
   // 0 where the kernel has no dot; nullopt where it has one whose count is unknown.
   std::optional<double> flops = 0;
+  // The operands' dtype of the kernel's (first) dot, for the peak it is judged by.
+  std::optional<DType> dotInput;
 };
 
 // `paramBytes`: per parameter, the size in bytes of the tensor a pointer parameter points to

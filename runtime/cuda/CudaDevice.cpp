@@ -78,6 +78,24 @@ void releaseStorage(void* data, int index) {
 
 std::string DeviceProperties::arch() const { return fmt::format("sm_{}{}", computeMajor, computeMinor); }
 
+double DeviceProperties::peakDotFlops(DType input) const {
+  // FLOPs per SM and clock: {f16/bf16 tensor cores, f32 FMA} for A100 (sm_80) and
+  // H100/H200 (sm_90); 2 FLOPs an FMA.
+  struct Rate {
+    int major, minor;
+    double halves, floats;
+  };
+  static const Rate kRates[] = {{8, 0, 2048, 128}, {9, 0, 4096, 256}};
+  for (const Rate& rate : kRates) {
+    if (rate.major != computeMajor || rate.minor != computeMinor) continue;
+    double perClock = input == DType::Float16 || input == DType::BFloat16 ? rate.halves
+                      : input == DType::Float32                          ? rate.floats
+                                                                          : 0;
+    return perClock * smCount * clockKHz * 1e3;
+  }
+  return 0;
+}
+
 double DeviceProperties::peakBandwidth() const { return 2.0 * memoryClockKHz * 1e3 * (memoryBusWidthBits / 8.0); }
 
 std::vector<DeviceProperties> listDevices(std::string* whyNot) {

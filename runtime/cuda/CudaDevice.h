@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "runtime/cuda/Driver.h"
+#include "support/DType.h"
 
 namespace hel::cuda {
 
@@ -44,6 +45,11 @@ struct DeviceProperties {
   // (DDR, which HBM and GDDR both are as the driver reports their clock) over the bus
   // width. 0 where the clock or width is unknown.
   double peakBandwidth() const;
+  // Peak dot throughput estimate in FLOP/s for `input` operands, as hel's dots run them:
+  // f16/bf16 on the tensor cores (dense, f32 accumulation), f32 as FMAs: SMs x clock x
+  // the architecture's rate per SM and clock. 0 for other dtypes, unknown architectures
+  // or an unreported clock.
+  double peakDotFlops(DType input) const;
 };
 
 // The GPUs the driver sees, in ordinal order; empty with a one-line reason in *whyNot when

@@ -18,6 +18,7 @@ Report gpuReport() {
   report.machine.copyBytesPerSecond = 2.0e12;
   report.machine.copyFromCache = true;
   report.machine.nominalBytesPerSecond = 3.35e12;
+  report.machine.peakHalfFlops = 1.0e15;
   Row add;
   add.kernel = "add_kernel";
   add.line = 12;
@@ -32,7 +33,7 @@ Report gpuReport() {
   mm.tensors = {{"a", "f16", {4096, 4096}}, {"b", "f16", {4096, 4096}}, {"out", "f16", {4096, 4096}}};
   mm.config = "default: block_sizes=[64, 64, 32], num_warps=4";
   mm.timing = {0.25, 0.24, 0.3, 100, 400};
-  mm.cost = {3 * 2 * 4096.0 * 4096, 2 * 4096.0 * 4096 * 4096};
+  mm.cost = {3 * 2 * 4096.0 * 4096, 2 * 4096.0 * 4096 * 4096, hel::DType::Float16};
   report.rows.push_back(mm);
   return report;
 }
@@ -52,11 +53,11 @@ TEST_CASE("the table has a heading and a row per kernel, numbers to the right") 
         "earlier, cached)\n"
         "CUDA events, L2 flushed before each run, median of 100 ms of runs after 25 ms of warm-up\n"
         "kernel      line  arguments                                               config                    "
-        "                          ms    GB/s  % copy  TFLOP/s  runs\n"
+        "                          ms    GB/s  % copy  TFLOP/s  % peak  runs\n"
         "add_kernel    12  x=f32[1048576], out=f32[1048576]                        helion.Config(block_sizes=[1024], "
-        "num_warps=4)  0.0080  1000.0    50.0        -  1000\n"
+        "num_warps=4)  0.0080  1000.0    50.0        -       -  1000\n"
         "matmul        30  a=f16[4096,4096], b=f16[4096,4096], out=f16[4096,4096]  default: block_sizes=[64, 64, 32], "
-        "num_warps=4  0.2500   402.7    20.1   549.76   400\n");
+        "num_warps=4  0.2500   402.7    20.1   549.76    55.0   400\n");
 }
 
 TEST_CASE("without rows the table says so") {
@@ -93,6 +94,8 @@ TEST_CASE("the JSON holds the device, the timing method and each kernel's figure
   const nlohmann::json& mm = json["kernels"][1];
   CHECK(mm["flops"] == 137438953472LL);
   CHECK(mm["tflop_per_s"] == Approx(549.755813888));
+  CHECK(mm["percent_of_peak_flops"] == Approx(54.9755813888));
+  CHECK(add["percent_of_peak_flops"].is_null());
 }
 
 TEST_CASE("on the CPU backend there is no copy bandwidth to compare with") {
