@@ -9,8 +9,9 @@
 #
 # HEL picks the binary (default build/hel); CASES the scripts (default: puzzle 1, the
 # bench/membound cases but flash1d, the f16 4096^3 matmul); FULL_BUDGET the full effort's
-# seconds (default 20, so that all cases take about five minutes); DEVICE=cpu tries the
-# script without a GPU (give it small CASES).
+# seconds (default 20, so that all cases take about five minutes); QUICK_BUDGET, if set,
+# quick's (else its own 60 s); DEVICE=cpu tries the script without a GPU (give it small
+# CASES).
 set -u
 out=${1:-/tmp/hel-quick-vs-full}
 hel=${HEL:-build/hel}
@@ -42,7 +43,7 @@ tune_and_bench() {
 printf '%-18s %8s %8s %9s %9s %10s\n' case quick_s full_s quick_ms full_ms quick/full | tee "$out/table.txt"
 for case in $cases; do
   name=$(basename "$case" .hel)
-  read -r quick_s quick_ms quick_config < <(tune_and_bench "$case" "$name" quick)
+  read -r quick_s quick_ms quick_config < <(tune_and_bench "$case" "$name" quick ${QUICK_BUDGET:+--budget "$QUICK_BUDGET"})
   read -r full_s full_ms full_config < <(tune_and_bench "$case" "$name" full --budget "${FULL_BUDGET:-20}")
   ratio=$(awk -v q="${quick_ms:-0}" -v f="${full_ms:-0}" 'BEGIN { if (f > 0) printf "%.3f", q / f; else print "-" }')
   printf '%-18s %8s %8s %9s %9s %10s\n' "$name" "$quick_s" "$full_s" "${quick_ms:--}" "${full_ms:--}" "$ratio" \
