@@ -34,6 +34,10 @@ struct Unsupported {
   SourceRange location;
 };
 
+// The most elements of one tile a thread may hold (registers, not counting
+// spills); a kernel with a larger tile is Unsupported.
+constexpr int64_t kMaxElementsPerThread = 1024;
+
 // The kernel as LLVM IR text (`hel emit --llvm`).
 std::string emitLLVM(const tir::Kernel& kernel, const Target& target);
 // The kernel as PTX (`hel emit --ptx`, and what runs on the GPU).

@@ -61,6 +61,17 @@ llvm::Value* KernelCodegen::constantOf(DType dtype, const tir::Attribute& value)
 void KernelCodegen::emit() {
   tir::walk(kernel_.body, [&](const tir::Op& op) {
     if (op.kind() == tir::OpKind::Store || op.kind() == tir::OpKind::Atomic) written_[op.operand(0)] = true;
+    // Far more elements than a thread has registers would spill to local memory and
+    // take LLVM minutes to compile: a clear error instead.
+    for (size_t i = 0; i < op.numResults(); ++i) {
+      const tir::Type& type = op.result(i)->type();
+      int64_t perThread = type.isTile() ? (type.numElements() + threads() - 1) / threads() : 0;
+      if (perThread > kMaxElementsPerThread)
+        throw Unsupported{fmt::format("a tile of {} elements is {} per thread with num_warps={}, more than the {} a "
+                                      "thread can hold: use smaller block sizes or more warps",
+                                      type.numElements(), perThread, kernel_.launch.numWarps, kMaxElementsPerThread),
+                          op.location};
+    }
   });
   std::vector<llvm::Type*> params;
   for (size_t i = 0; i < kernel_.numParams(); ++i) {

@@ -12,6 +12,7 @@
 #include "runtime/interp/Kernel.h"
 #include "runtime/interp/LaunchTiming.h"
 #include "runtime/interp/LoopTuning.h"
+#include "runtime/tune/SearchSpace.h"
 #include "runtime/tune/TuneFile.h"
 
 namespace hel::interp {
@@ -207,6 +208,7 @@ struct LoweredDims {
   std::vector<int64_t> blockSizeIndices;
   std::vector<int64_t> blockSizes;
   std::vector<int64_t> defaultBlockSizes;  // those the default config chose
+  std::vector<size_t> defaultDims;         // and where, among blockSizes
 };
 
 }  // namespace
@@ -268,6 +270,19 @@ class LoopLowering {
     return config;
   }
 
+  // Halves the largest block size the default config chose for the next lower();
+  // false when all are 1.
+  bool halveLargestDefault(const LoweredDims& dims) {
+    size_t largest = dims.blockSizes.size();
+    for (size_t local : dims.defaultDims)
+      if (dims.blockSizes[local] > 1 && (largest == dims.blockSizes.size() || dims.blockSizes[local] > dims.blockSizes[largest]))
+        largest = local;
+    if (largest == dims.blockSizes.size()) return false;
+    if (defaultHalvings_.size() <= largest) defaultHalvings_.resize(largest + 1, 0);
+    ++defaultHalvings_[largest];
+    return true;
+  }
+
  private:
   lower::DeviceLoopOptions optionsFor(ConfigChoice choice) {
     lower::DeviceLoopOptions options;
@@ -327,7 +342,9 @@ class LoopLowering {
       size = config->blockSizes[index];
     } else {
       size = defaultBlockSize(tileLoop, topLevel, topLevel ? std::max(topLevelDims(), 1) : 1, extent);
+      if (local < defaultHalvings_.size()) size = std::max<int64_t>(1, size >> defaultHalvings_[local]);
       dims.defaultBlockSizes.push_back(size);
+      dims.defaultDims.push_back(local);
     }
     dims.blockSizes.push_back(size);
     return size;
@@ -344,7 +361,19 @@ class LoopLowering {
   KernelCall& call_;
   const ast::For& loop_;
   sema::HostEnvironment& environment_;
+  std::vector<int> defaultHalvings_;  // per tile dim, by how many halvings the default shrinks
 };
+
+// The most elements of one tile that a thread of the kernel holds.
+int64_t largestTilePerThread(const tir::Kernel& kernel) {
+  int64_t threads = 32 * kernel.launch.numWarps, largest = 0;
+  tir::walk(kernel.body, [&](const tir::Op& op) {
+    for (size_t i = 0; i < op.numResults(); ++i)
+      if (const tir::Type& type = op.result(i)->type(); type.isTile())
+        largest = std::max(largest, (type.numElements() + threads - 1) / threads);
+  });
+  return largest;
+}
 
 // Compiles a lowered loop for where it runs: PTX on the GPU, the CPU backend's form else.
 void compileForBackend(DeviceLauncher::Compiled& compiled, Interpreter& interp, const ast::For& loop);
@@ -385,6 +414,13 @@ void lowerInto(DeviceLauncher::Compiled& compiled, LoopLowering& lowering, Confi
                const TensorAliases& aliases, const ast::For& loop) {
   LoweredDims dims;
   lower::LoweredLoop lowered = lowering.lower(choice, dims);
+  // Block sizes the default config chose keep every tile within what a thread's
+  // registers hold (a softmax of whole rows takes fewer rows a program).
+  while (largestTilePerThread(*lowered.module->kernels[0]) > tune::kMaxElementsPerThread &&
+         lowering.halveLargestDefault(dims)) {
+    dims = LoweredDims{};
+    lowered = lowering.lower(choice, dims);
+  }
   compiled.module = std::move(lowered.module);
   compiled.tensorArgs.clear();
   for (const void* identity : lowered.tensorArgs) {
