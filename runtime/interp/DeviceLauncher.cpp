@@ -264,6 +264,7 @@ class LoopLowering {
     tune::LoopConfig config;
     config.blockSizes = dims.blockSizes;
     config.numWarps = options.numWarps;
+    config.numStages = options.numStages;
     config.pidType = options.pidType;
     config.l2Grouping = options.l2Grouping;
     config.loopOrder = options.loopOrder;
@@ -312,6 +313,7 @@ class LoopLowering {
     // A LoopConfig sets the knobs it tunes; the call's Config keeps the others (dot_precision).
     if (const tune::LoopConfig* tuned = choice.loopConfig) {
       options.numWarps = tuned->numWarps;
+      options.numStages = tuned->numStages;
       options.pidType = tuned->pidType;
       options.l2Grouping = tuned->l2Grouping;
       options.loopOrder = tuned->loopOrder;
@@ -421,6 +423,10 @@ void lowerInto(DeviceLauncher::Compiled& compiled, LoopLowering& lowering, Confi
     dims = LoweredDims{};
     lowered = lowering.lower(choice, dims);
   }
+  tir::walk(lowered.module->kernels[0]->body, [&](const tir::Op& op) {
+    if (op.kind() == tir::OpKind::For)
+      tir::walk(op.regions()[0]->body(), [&](const tir::Op& inner) { dims.shape.loadsInLoops |= inner.kind() == tir::OpKind::Load; });
+  });
   compiled.module = std::move(lowered.module);
   compiled.tensorArgs.clear();
   for (const void* identity : lowered.tensorArgs) {

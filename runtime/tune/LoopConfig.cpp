@@ -13,6 +13,7 @@ std::string configArguments(const LoopConfig& config, const std::vector<int64_t>
   }
   if (config.l2Grouping != 1) text += fmt::format(", l2_groupings=[{}]", config.l2Grouping);
   if (config.pidType != "flat") text += fmt::format(", pid_type='{}'", config.pidType);
+  if (config.numStages != 1) text += fmt::format(", num_stages={}", config.numStages);
   return text;
 }
 

@@ -17,8 +17,9 @@ struct LoopConfig {
   std::string pidType = "flat";
   int64_t l2Grouping = 1;          // 1: off
   std::vector<int64_t> loopOrder;  // empty: source order
+  int64_t numStages = 1;           // 2: loops load one iteration ahead (pipeline-loads)
 
-  auto fields() const { return std::tie(blockSizes, numWarps, pidType, l2Grouping, loopOrder); }
+  auto fields() const { return std::tie(blockSizes, numWarps, pidType, l2Grouping, loopOrder, numStages); }
   bool operator==(const LoopConfig& other) const { return fields() == other.fields(); }
   bool operator!=(const LoopConfig& other) const { return !(*this == other); }
   bool operator<(const LoopConfig& other) const { return fields() < other.fields(); }

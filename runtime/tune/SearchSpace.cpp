@@ -54,6 +54,8 @@ SearchSpace::SearchSpace(LoopShape shape) : shape_(std::move(shape)) {
   pidTypes_ = {"flat"};
   // Persistent programs pay only when the grid can be far larger than the GPU.
   if (gridDims == 1 && gridExtent >= 8 * shape_.smCount) pidTypes_.push_back("persistent_blocked");
+  stages_ = {1};
+  if (shape_.loadsInLoops) stages_.push_back(2);
   l2Groupings_ = {1};
   if (gridDims >= 2) {
     l2Groupings_ = {1, 2, 4, 8, 16, 32, 64};
@@ -71,6 +73,7 @@ std::vector<std::string> SearchSpace::knobNames() const {
   if (pidTypes_.size() > 1) names.push_back("pid_type");
   if (l2Groupings_.size() > 1) names.push_back("l2_groupings");
   if (loopOrders_.size() > 1) names.push_back("loop_orders");
+  if (stages_.size() > 1) names.push_back("num_stages");
   return names;
 }
 
@@ -80,6 +83,7 @@ LoopConfig SearchSpace::clamp(LoopConfig config) const {
   config.numWarps = nearest(warps_, config.numWarps);
   if (std::find(pidTypes_.begin(), pidTypes_.end(), config.pidType) == pidTypes_.end()) config.pidType = "flat";
   config.l2Grouping = nearest(l2Groupings_, config.l2Grouping);
+  config.numStages = nearest(stages_, config.numStages);
   if (loopOrders_.empty()) config.loopOrder.clear();
   else if (std::find(loopOrders_.begin(), loopOrders_.end(), config.loopOrder) == loopOrders_.end())
     config.loopOrder = loopOrders_.front();
@@ -118,6 +122,11 @@ std::vector<LoopConfig> SearchSpace::neighbours(const LoopConfig& config) const 
     c.loopOrder = order;
     add(c);
   }
+  for (int64_t stages : stages_) {
+    LoopConfig c = config;
+    c.numStages = stages;
+    add(c);
+  }
   for (size_t dim = 0; dim < blockSizes_.size(); ++dim)
     for (int steps : {1, -1}) add(withWarps(withBlock(config, dim, steps), steps));
   for (size_t grow = 0; grow < blockSizes_.size(); ++grow)
@@ -134,6 +143,11 @@ std::vector<LoopConfig> SearchSpace::heuristicSeeds(const LoopConfig& defaults) 
   };
   LoopConfig base = clamp(defaults);
   add(base);
+  for (int64_t stages : stages_) {
+    LoopConfig c = base;
+    c.numStages = stages;
+    add(c);
+  }
   for (int64_t warps : {base.numWarps * 2, base.numWarps / 2}) {
     LoopConfig c = base;
     c.numWarps = std::max<int64_t>(warps, 1);
@@ -182,6 +196,7 @@ LoopConfig SearchSpace::random(std::mt19937_64& rng) const {
     config.pidType = pick(pidTypes_);
     config.l2Grouping = pick(l2Groupings_);
     if (!loopOrders_.empty()) config.loopOrder = pick(loopOrders_);
+    config.numStages = pick(stages_);
     if (withinRegisterBudget(elements, config.numWarps)) break;
   }
   return config;

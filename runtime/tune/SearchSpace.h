@@ -5,9 +5,10 @@
 // - num_warps: 1 to 16;
 // - pid_type flat or persistent_blocked, for a 1-D grid that can have many more programs
 //   than the GPU has SMs;
-// - l2_groupings and loop_orders, only for a grid of two or more dims.
-// num_stages is left out: the NVPTX backend does not pipeline loads yet, so it changes
-// nothing. A config must also fit the register budget (withinRegisterBudget), which the
+// - l2_groupings and loop_orders, only for a grid of two or more dims;
+// - num_stages 1 or 2, only for a loop with an inner loop that loads (what the
+//   pipeline-loads pass changes).
+// A config must also fit the register budget (withinRegisterBudget), which the
 // tuner checks on each candidate's tile IR, and the GPU's shared memory, which it checks
 // on its PTX.
 #pragma once
@@ -31,6 +32,7 @@ struct TileDim {
 struct LoopShape {
   std::vector<TileDim> dims;
   int64_t smCount = 132;  // of the GPU (persistent programs); any number on the CPU
+  bool loadsInLoops = false;  // an inner loop loads: num_stages matters
 };
 
 // At most this many elements of the largest tile per thread (about 128 f32 registers):
@@ -50,6 +52,7 @@ class SearchSpace {
   const std::vector<std::string>& pidTypeChoices() const { return pidTypes_; }
   const std::vector<int64_t>& l2GroupingChoices() const { return l2Groupings_; }
   const std::vector<std::vector<int64_t>>& loopOrderChoices() const { return loopOrders_; }
+  const std::vector<int64_t>& stageChoices() const { return stages_; }
   // The names of the knobs searched, for the report ("block_sizes[0]", "num_warps", ...).
   std::vector<std::string> knobNames() const;
 
@@ -76,6 +79,7 @@ class SearchSpace {
   std::vector<std::string> pidTypes_;
   std::vector<int64_t> l2Groupings_;
   std::vector<std::vector<int64_t>> loopOrders_;
+  std::vector<int64_t> stages_;
 };
 
 }  // namespace hel::tune

@@ -82,6 +82,8 @@ TunedLoop readEntry(const toml::table& table, size_t index) {
   loop.config.l2Grouping = read.get<int64_t>("l2_groupings", "an integer");
   if (loop.config.l2Grouping < 1) read.fail(table.get("l2_groupings"), "'l2_groupings' must be a positive integer");
   loop.config.loopOrder = read.integers("loop_order", false);
+  loop.config.numStages = read.get<int64_t>("num_stages", "an integer");
+  if (loop.config.numStages < 1) read.fail(table.get("num_stages"), "'num_stages' must be a positive integer");
   loop.ms = read.number("ms");
   loop.baseline = read.get<std::string>("baseline", "a string");
   loop.baselineMs = read.number("baseline_ms");
@@ -151,6 +153,7 @@ std::string TuneFile::format() const {
     text += fmt::format("pid_type = {}\n", quoted(loop.config.pidType));
     text += fmt::format("l2_groupings = {}\n", loop.config.l2Grouping);
     text += fmt::format("loop_order = [{}]\n", fmt::join(loop.config.loopOrder, ", "));
+    text += fmt::format("num_stages = {}\n", loop.config.numStages);
     text += fmt::format("ms = {:.6g}\n", loop.ms);
     text += fmt::format("baseline = {}\n", quoted(loop.baseline));
     text += fmt::format("baseline_ms = {:.6g}\n", loop.baselineMs);

@@ -122,3 +122,17 @@ TEST_CASE("heuristic seeds start with the default and hold memory-bound tiles") 
   big.pidType = "persistent_blocked";
   CHECK(unique.count(big) == 1);
 }
+
+TEST_CASE("num_stages only for a loop with an inner loop that loads") {
+  CHECK(SearchSpace(shape({{512, true}, {4096, false}})).stageChoices() == std::vector<int64_t>{1});
+  LoopShape looped = shape({{512, true}, {4096, false}});
+  looped.loadsInLoops = true;
+  SearchSpace space(looped);
+  CHECK(space.stageChoices() == std::vector<int64_t>{1, 2});
+  CHECK(space.knobNames().back() == "num_stages");
+  LoopConfig config = space.clamp(LoopConfig{{4, 64}, 4, "flat", 1, {}, 1});
+  bool switched = false;
+  for (const LoopConfig& neighbour : space.neighbours(config)) switched |= neighbour.numStages == 2;
+  CHECK(switched);
+  CHECK(configArguments(LoopConfig{{4, 64}, 4, "flat", 1, {}, 2}) == "block_sizes=[4, 64], num_warps=4, num_stages=2");
+}
