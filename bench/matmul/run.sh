@@ -9,7 +9,8 @@ configs=${CONFIGS:-"block_sizes=[128,128,32],num_warps=4 block_sizes=[128,128,32
 echo "GPU: $(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)"
 for config in $configs; do
   row=$("$hel" bench "$here/matmul_f16.hel" --config "$config" 2>&1 | awk 'NF' | tail -n 1)
-  # The row ends: ms GB/s %copy TFLOP/s runs.
-  printf 'hel  %-42s %s ms %s TFLOP/s\n' "$config" "$(awk '{ print $(NF-4) }' <<<"$row")" "$(awk '{ print $(NF-1) }' <<<"$row")"
+  # The row ends: ms GB/s %copy TFLOP/s %peak runs.
+  printf 'hel  %-42s %s ms %s TFLOP/s %s%% of peak\n' "$config" "$(awk '{ print $(NF-5) }' <<<"$row")" \
+    "$(awk '{ print $(NF-2) }' <<<"$row")" "$(awk '{ print $(NF-1) }' <<<"$row")"
 done
 python3 "$here/torch_matmul.py" 4096x4096x4096

@@ -20,8 +20,8 @@ printf '%-18s %-40s %9s %8s %7s\n' case config ms GB/s %copy
 for case in $cases; do
   for config in ${configs[$case]}; do
     row=$("$hel" bench "$here/$case.hel" --config "$config" 2>&1 | awk 'NF' | tail -n 1)
-    # The row ends: ms GB/s %copy TFLOP/s runs.
-    read -r ms gbs copy <<<"$(awk '{ print $(NF-4), $(NF-3), $(NF-2) }' <<<"$row")"
+    # The row ends: ms GB/s %copy TFLOP/s %peak runs.
+    read -r ms gbs copy <<<"$(awk '{ print $(NF-5), $(NF-4), $(NF-3) }' <<<"$row")"
     printf '%-18s %-40s %9s %8s %7s\n' "$case" "$config" "$ms" "$gbs" "$copy"
   done
 done
