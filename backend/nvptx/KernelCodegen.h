@@ -80,6 +80,7 @@ class KernelCodegen {
   llvm::Value* tanh(llvm::Value* x);
   llvm::Value* erf(llvm::Value* x);
   llvm::Value* log1p(llvm::Value* x);
+  llvm::Value* divide(llvm::Value* x, llvm::Value* y);
   llvm::Value* atan2(llvm::Value* y, llvm::Value* x);
   // c[0] + z (c[1] + z (c[2] + ...)), in f32.
   llvm::Value* polynomial(llvm::Value* z, std::initializer_list<double> coefficients);
