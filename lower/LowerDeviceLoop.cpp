@@ -2126,7 +2126,7 @@ tir::Value* Lowering::reduceIdentity(ReduceOp op, DType dtype, const std::vector
   Type type = Type::tile(dtype, shape);
   return visitDType(dtype, [&](auto tag) -> tir::Value* {
     using T = scalar::OpMath<typename decltype(tag)::type>;
-    return tir::withReduceOp(of, [&](auto opTag) -> tir::Value* {
+    return withReduceOp(of, [&](auto opTag) -> tir::Value* {
       constexpr ReduceOp kOp = decltype(opTag)::value;
       if constexpr (kOp == ReduceOp::ArgMax || kOp == ReduceOp::ArgMin) {
         throw std::logic_error("index reductions have no identity of their own");

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "runtime/Tensor.h"
+#include "support/OpDispatch.h"
 #include "support/Ops.h"
 
 namespace hel::detail {
@@ -151,26 +152,6 @@ void forEachLane(const Shape& shape, int64_t dim, std::initializer_list<const Te
 Tensor movedLast(const Tensor& x, int64_t dim);
 // The inverse: t's last dim moved back to `dim`.
 Tensor movedBack(const Tensor& t, int64_t dim);
-
-// Calls f(std::integral_constant<ReduceOp, op>{}): a runtime op as a template argument.
-template <class F>
-decltype(auto) withReduceOp(ReduceOp op, F&& f) {
-  switch (op) {
-#define HEL_REDUCE_OP(Enum, torch_name, Rule) \
-  case ReduceOp::Enum: return f(std::integral_constant<ReduceOp, ReduceOp::Enum>{});
-#include "support/Ops.def"
-  }
-  return f(std::integral_constant<ReduceOp, ReduceOp::Sum>{});
-}
-template <class F>
-decltype(auto) withScanOp(ScanOp op, F&& f) {
-  switch (op) {
-#define HEL_SCAN_OP(Enum, torch_name, Rule, CombiningReduceOp) \
-  case ScanOp::Enum: return f(std::integral_constant<ScanOp, ScanOp::Enum>{});
-#include "support/Ops.def"
-  }
-  return f(std::integral_constant<ScanOp, ScanOp::CumSum>{});
-}
 
 // One element, read or written through its dtype.
 Scalar readElement(DType dtype, const std::byte* p);

@@ -173,7 +173,7 @@ Tensor reduce(ReduceOp op, const Tensor& x, const std::vector<int64_t>& dims, bo
 
   Tensor acc = visitDType(input.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    return detail::withReduceOp(op, [&](auto opConstant) -> Tensor {
+    return withReduceOp(op, [&](auto opConstant) -> Tensor {
       constexpr ReduceOp Op = decltype(opConstant)::value;
       if constexpr (Op == ReduceOp::ArgMax || Op == ReduceOp::ArgMin) return Tensor();  // handled above
       else return accumulate<Op, T>(input, kept);
@@ -209,7 +209,7 @@ Tensor scan(ScanOp op, const Tensor& x, int64_t dim, std::optional<DType> dtype)
   visitDType(input.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = scalar::OpMath<T>;
-    detail::withScanOp(op, [&](auto opConstant) {
+    withScanOp(op, [&](auto opConstant) {
       constexpr ReduceOp Combine = opInfo(decltype(opConstant)::value).combine;
       using A = scalar::ReduceAcc<Combine, C>;
       using R = std::conditional_t<scalar::kIsFloat<C>, T, int64_t>;

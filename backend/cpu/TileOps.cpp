@@ -131,7 +131,7 @@ void fillConstant(DType dtype, const tir::Attribute& value, void* out, int64_t n
 }
 
 void unaryTile(UnaryOp op, DType dtype, const void* x, void* out, int64_t n) {
-  tir::withUnaryOp(op, [&](auto kind) {
+  withUnaryOp(op, [&](auto kind) {
     visitDType(dtype, [&](auto tag) {
       using T = StorageOf<decltype(tag)>;
       using R = Repr<T>;
@@ -153,7 +153,7 @@ void unaryTile(UnaryOp op, DType dtype, const void* x, void* out, int64_t n) {
 }
 
 void binaryTile(BinaryOp op, DType dtype, const void* a, const void* b, void* out, int64_t n) {
-  tir::withBinaryOp(op, [&](auto kind) {
+  withBinaryOp(op, [&](auto kind) {
     visitDType(dtype, [&](auto tag) {
       using T = StorageOf<decltype(tag)>;
       using R = Repr<T>;
@@ -230,7 +230,7 @@ void permuteTile(size_t elementSize, const std::vector<int64_t>& inShape, const 
 }
 
 void reduceTile(ReduceOp op, DType dtype, int64_t outer, int64_t length, int64_t inner, const void* x, void* out) {
-  tir::withReduceOp(op, [&](auto kind) {
+  withReduceOp(op, [&](auto kind) {
     visitDType(dtype, [&](auto tag) {
       using T = StorageOf<decltype(tag)>;
       using R = Repr<T>;
@@ -265,7 +265,7 @@ void reduceTile(ReduceOp op, DType dtype, int64_t outer, int64_t length, int64_t
 }
 
 void scanTile(ScanOp op, DType dtype, int64_t outer, int64_t length, int64_t inner, const void* x, void* out) {
-  tir::withReduceOp(opInfo(op).combine, [&](auto kind) {
+  withReduceOp(opInfo(op).combine, [&](auto kind) {
     visitDType(dtype, [&](auto tag) {
       using T = StorageOf<decltype(tag)>;
       using R = Repr<T>;
