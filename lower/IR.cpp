@@ -1,5 +1,7 @@
 #include "lower/IR.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <stdexcept>
@@ -164,6 +166,23 @@ bool isPure(const Op& op) {
       return true;
     default: return !hasSideEffects(op);
   }
+}
+
+std::unordered_set<const Value*> writtenPointers(const Kernel& kernel) {
+  std::unordered_set<const Value*> written;
+  walk(kernel.body, [&](const Op& op) {
+    if (op.kind() == OpKind::Store || op.kind() == OpKind::Atomic) written.insert(op.operand(0));
+  });
+  return written;
+}
+
+int64_t largestTile(const Kernel& kernel) {
+  int64_t largest = 1;
+  walk(kernel.body, [&](const Op& op) {
+    for (size_t i = 0; i < op.numResults(); ++i)
+      if (op.result(i)->type().isTile()) largest = std::max(largest, op.result(i)->type().numElements());
+  });
+  return largest;
 }
 
 }  // namespace hel::tir

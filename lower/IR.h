@@ -31,6 +31,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -332,5 +333,11 @@ void walk(const Block& block, const Fn& fn) {
     for (const auto& region : op->regions()) walk(static_cast<const Block&>(region->body()), fn);
   }
 }
+
+// The pointer parameters that stores or atomics write through (a tensor the
+// kernel only reads may be read through the read-only path, or ahead of time).
+std::unordered_set<const Value*> writtenPointers(const Kernel& kernel);
+// The most elements of any tile value of the kernel; 1 without tiles.
+int64_t largestTile(const Kernel& kernel);
 
 }  // namespace hel::tir

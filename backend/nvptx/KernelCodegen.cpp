@@ -59,8 +59,8 @@ llvm::Value* KernelCodegen::constantOf(DType dtype, const tir::Attribute& value)
 // ---- the kernel -----------------------------------------------------------------------
 
 void KernelCodegen::emit() {
+  written_ = tir::writtenPointers(kernel_);
   tir::walk(kernel_.body, [&](const tir::Op& op) {
-    if (op.kind() == tir::OpKind::Store || op.kind() == tir::OpKind::Atomic) written_[op.operand(0)] = true;
     // Far more elements than a thread has registers would spill to local memory and
     // take LLVM minutes to compile: a clear error instead.
     for (size_t i = 0; i < op.numResults(); ++i) {
@@ -205,12 +205,7 @@ Slots KernelCodegen::compute(const tir::Op& op, const Layout& layout) {
       const tir::Type& source = op.operand(0)->type();
       const std::vector<int64_t>& order = op.intsAttr("order");
       Layout sourceLayout = unpermuteLayout(layout, source.shape, order);
-      // Result element bit -> source element bit.
-      std::vector<int> sourceOffsets = dimBitOffsets(source.shape);
-      std::vector<int> resultOffsets = dimBitOffsets(type.shape);
-      std::vector<int> sourceBit(layout.bits.size());
-      for (size_t i = 0; i < order.size(); ++i)
-        for (int b = 0; b < log2Exact(type.shape[i]); ++b) sourceBit[resultOffsets[i] + b] = sourceOffsets[order[i]] + b;
+      std::vector<int> sourceBit = permutedBitSources(source.shape, order);
       Slots in = get(op.operand(0), sourceLayout);
       Slots out;
       for (int64_t slot = 0; slot < count; ++slot) {

@@ -17,6 +17,7 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "backend/nvptx/Codegen.h"
@@ -134,7 +135,7 @@ class KernelCodegen {
   // Tiles recomputed or converted into another layout, valid in the block
   // where they were made: (value, layout, block) -> slots.
   std::map<std::tuple<const tir::Value*, std::string, llvm::BasicBlock*>, Slots> other_;
-  std::unordered_map<const tir::Value*, bool> written_;  // pointer params stored to
+  std::unordered_set<const tir::Value*> written_;  // pointer params stored to
 };
 
 }  // namespace hel::nvptx

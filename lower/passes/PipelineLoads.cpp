@@ -21,14 +21,6 @@
 namespace hel::tir {
 namespace {
 
-std::unordered_set<const Value*> writtenPointers(const Kernel& kernel) {
-  std::unordered_set<const Value*> written;
-  walk(kernel.body, [&](const Op& op) {
-    if (op.kind() == OpKind::Store || op.kind() == OpKind::Atomic) written.insert(op.operand(0));
-  });
-  return written;
-}
-
 // Adds to `slice` the body ops `value` is computed by; false when it depends on
 // anything but the induction variable, values from outside the loop and pure
 // ops of the body.

@@ -366,17 +366,6 @@ class LoopLowering {
   std::vector<int> defaultHalvings_;  // per tile dim, by how many halvings the default shrinks
 };
 
-// The most elements of one tile that a thread of the kernel holds.
-int64_t largestTilePerThread(const tir::Kernel& kernel) {
-  int64_t threads = 32 * kernel.launch.numWarps, largest = 0;
-  tir::walk(kernel.body, [&](const tir::Op& op) {
-    for (size_t i = 0; i < op.numResults(); ++i)
-      if (const tir::Type& type = op.result(i)->type(); type.isTile())
-        largest = std::max(largest, (type.numElements() + threads - 1) / threads);
-  });
-  return largest;
-}
-
 // Compiles a lowered loop for where it runs: PTX on the GPU, the CPU backend's form else.
 void compileForBackend(DeviceLauncher::Compiled& compiled, Interpreter& interp, const ast::For& loop);
 
@@ -418,7 +407,8 @@ void lowerInto(DeviceLauncher::Compiled& compiled, LoopLowering& lowering, Confi
   lower::LoweredLoop lowered = lowering.lower(choice, dims);
   // Block sizes the default config chose keep every tile within what a thread's
   // registers hold (a softmax of whole rows takes fewer rows a program).
-  while (largestTilePerThread(*lowered.module->kernels[0]) > tune::kMaxElementsPerThread &&
+  while (!tune::withinRegisterBudget(tir::largestTile(*lowered.module->kernels[0]),
+                                     lowered.module->kernels[0]->launch.numWarps) &&
          lowering.halveLargestDefault(dims)) {
     dims = LoweredDims{};
     lowered = lowering.lower(choice, dims);

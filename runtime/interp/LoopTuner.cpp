@@ -20,15 +20,6 @@ namespace {
 using tune::Event;
 using tune::Outcome;
 
-int64_t largestTile(const tir::Kernel& kernel) {
-  int64_t largest = 1;
-  tir::walk(kernel.body, [&](const tir::Op& op) {
-    for (size_t i = 0; i < op.numResults(); ++i)
-      if (op.result(i)->type().isTile()) largest = std::max(largest, op.result(i)->type().numElements());
-  });
-  return largest;
-}
-
 // A kernel that stores through a null pointer: what HEL_TUNE_INJECT_FAULT launches on the
 // GPU, so that the fault and the lost context are real.
 void launchFaultingKernel(cuda::CudaDevice& device) {
@@ -185,7 +176,7 @@ class LoopTuner::Session {
     const tir::Kernel& ir = candidate.ir();
     if (ir.numParams() != loop_.baselineIR.numParams())
       return record(candidate, Outcome::CompileFailed, 0, "its kernel's parameters differ from the baseline's");
-    int64_t tile = largestTile(ir);
+    int64_t tile = tir::largestTile(ir);
     if (!tune::withinRegisterBudget(tile, ir.launch.numWarps))
       record(candidate, Outcome::OverBudget, 0,
              fmt::format("a tile of {} elements is over {} a thread with {} warps", tile, tune::kMaxElementsPerThread,
