@@ -174,18 +174,27 @@ int64_t compressSlot(int64_t slot, const std::vector<bool>& kept) {
   return compressed;
 }
 
-Layout unpermuteLayout(const Layout& layout, const std::vector<int64_t>& sourceShape, const std::vector<int64_t>& order) {
+std::vector<int> permutedBitSources(const std::vector<int64_t>& sourceShape, const std::vector<int64_t>& order) {
   std::vector<int64_t> resultShape;
   for (int64_t axis : order) resultShape.push_back(sourceShape[axis]);
   std::vector<int> sourceOffsets = dimBitOffsets(sourceShape);
   std::vector<int> resultOffsets = dimBitOffsets(resultShape);
+  std::vector<int> sources;
+  for (size_t i = 0; i < order.size(); ++i)
+    for (int b = 0; b < log2Exact(resultShape[i]); ++b) {
+      size_t bit = static_cast<size_t>(resultOffsets[i] + b);
+      if (sources.size() <= bit) sources.resize(bit + 1);
+      sources[bit] = sourceOffsets[order[i]] + b;
+    }
+  return sources;
+}
+
+Layout unpermuteLayout(const Layout& layout, const std::vector<int64_t>& sourceShape, const std::vector<int64_t>& order) {
+  std::vector<int> sources = permutedBitSources(sourceShape, order);
   Layout source;
   source.threadBits = layout.threadBits;
   source.bits.resize(layout.bits.size());
-  for (size_t i = 0; i < order.size(); ++i) {
-    int width = log2Exact(resultShape[i]);
-    for (int b = 0; b < width; ++b) source.bits[sourceOffsets[order[i]] + b] = layout.bits[resultOffsets[i] + b];
-  }
+  for (size_t f = 0; f < sources.size(); ++f) source.bits[sources[f]] = layout.bits[f];
   return source;
 }
 

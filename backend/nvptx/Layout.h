@@ -90,6 +90,10 @@ std::vector<bool> registerBitsKept(const Layout& layout, const std::vector<int64
 // `slot` with the register bits that `kept` marks false removed.
 int64_t compressSlot(int64_t slot, const std::vector<bool>& kept);
 
+// For each element-index bit of a permute's result (result dim i = source dim
+// order[i]), the source's element-index bit it comes from.
+std::vector<int> permutedBitSources(const std::vector<int64_t>& sourceShape, const std::vector<int64_t>& order);
+
 // The layout a permute's source (of shape `sourceShape`) needs so that result
 // `layout` (result dim i = source dim order[i]) is a relabelling of registers.
 Layout unpermuteLayout(const Layout& layout, const std::vector<int64_t>& sourceShape, const std::vector<int64_t>& order);
