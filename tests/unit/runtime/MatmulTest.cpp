@@ -5,13 +5,11 @@
 #include "runtime/TensorOps.h"
 
 using namespace hel;
+using hel::test::iota;
 using hel::test::make;
 using hel::test::values;
 
 namespace {
-Tensor iota(const Shape& shape, DType dtype = DType::Float32) {
-  return arange(0, numelOf(shape), 1, dtype).view(shape);
-}
 Tensor meta(const Shape& shape) { return Tensor::empty(shape, DType::Float32, Device::meta()); }
 }  // namespace
 

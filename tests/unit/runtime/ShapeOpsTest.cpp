@@ -4,14 +4,9 @@
 #include "runtime/TensorOps.h"
 
 using namespace hel;
+using hel::test::iota;
 using hel::test::make;
 using hel::test::values;
-
-namespace {
-Tensor iota(const Shape& shape, DType dtype = DType::Float32) {
-  return arange(0, numelOf(shape), 1, dtype).view(shape);
-}
-}  // namespace
 
 TEST_CASE("pad in constant mode", "[shapeops][pad]") {
   Tensor x = iota({2, 2});

@@ -27,6 +27,11 @@ inline Tensor make(const std::vector<double>& values, DType dtype = DType::Float
   return make(values, {static_cast<int64_t>(values.size())}, dtype);
 }
 
+// 0, 1, 2, ... in `shape`, row-major.
+inline Tensor iota(const Shape& shape, DType dtype = DType::Float32) {
+  return arange(0, numelOf(shape), 1, dtype).view(shape);
+}
+
 // Every element as a double, row-major.
 inline std::vector<double> values(const Tensor& t) {
   std::vector<double> out;
