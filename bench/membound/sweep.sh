@@ -6,6 +6,9 @@
 set -u
 hel=${HEL:-build/hel}
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../bench-table.sh"
+table=$(mktemp)
+trap 'rm -f "$table"' EXIT
 declare -A configs=(
   [const_add]="block_sizes=[1024],num_warps=4 block_sizes=[2048],num_warps=4 block_sizes=[4096],num_warps=4 block_sizes=[4096],num_warps=8 block_sizes=[8192],num_warps=8 block_sizes=[8192],num_warps=16"
   [outer_add]="block_sizes=[64,256],num_warps=8 block_sizes=[64,256],num_warps=8,loop_orders=[[1,0]] block_sizes=[8,2048],num_warps=8 block_sizes=[4,4096],num_warps=8 block_sizes=[1,8192],num_warps=8 block_sizes=[16,1024],num_warps=8 block_sizes=[16,1024],num_warps=8,loop_orders=[[1,0]]"
@@ -19,9 +22,8 @@ cases=${*:-const_add outer_add outer_mul_relu mul_relu_backward row_sum softmax 
 printf '%-18s %-40s %9s %8s %7s\n' case config ms GB/s %copy
 for case in $cases; do
   for config in ${configs[$case]}; do
-    row=$("$hel" bench "$here/$case.hel" --config "$config" 2>&1 | awk 'NF' | tail -n 1)
-    # The row ends: ms GB/s %copy TFLOP/s %peak runs.
-    read -r ms gbs copy <<<"$(awk '{ print $(NF-5), $(NF-4), $(NF-3) }' <<<"$row")"
-    printf '%-18s %-40s %9s %8s %7s\n' "$case" "$config" "$ms" "$gbs" "$copy"
+    "$hel" bench "$here/$case.hel" --config "$config" > "$table" 2>&1
+    printf '%-18s %-40s %9s %8s %7s\n' "$case" "$config" "$(bench_column ms "$table")" \
+      "$(bench_column GB/s "$table")" "$(bench_column "% copy" "$table")"
   done
 done
