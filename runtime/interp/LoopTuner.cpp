@@ -10,6 +10,7 @@
 
 #include "backend/nvptx/Codegen.h"
 #include "runtime/BaselineTolerance.h"
+#include "runtime/cuda/SameBytes.h"
 #include "runtime/interp/GpuRunner.h"
 #include "runtime/interp/Interpreter.h"
 #include "runtime/interp/LaunchTiming.h"
@@ -66,7 +67,7 @@ class LoopTuner::Session {
       if (uses[i].writes) {
         written_.push_back(points);
         elementsWritten += static_cast<double>(points.numel());
-        if (restore) initial_.push_back(points.clone());
+        if (restore) initial_.push_back(snapshot(points));
       } else if (uses[i].reads) {
         elementsRead += static_cast<double>(points.numel());
       }
@@ -79,7 +80,7 @@ class LoopTuner::Session {
     report({Event::Kind::Loop, id_, "", Outcome::Ok, 0, "", loop_.title});
     // The baseline's outputs are what every candidate must reproduce.
     loop_.runBaseline();
-    for (const Tensor& tensor : written_) reference_.push_back(tensor.clone());
+    for (const Tensor& tensor : written_) reference_.push_back(snapshot(tensor));
     tune::SearchSpace space(loop_.shape);
     std::vector<tune::LoopConfig> seeds{space.clamp(loop_.baseline)};
     for (const tune::LoopConfig& seed : space.heuristicSeeds(loop_.defaults)) seeds.push_back(seed);
@@ -232,16 +233,47 @@ class LoopTuner::Session {
     }
   }
 
+  // Whether the GPU can copy and compare `tensor` as one stretch of bytes, where it lies:
+  // contiguous managed memory, word-aligned. Outputs of a gigabyte are then never moved
+  // to the host and back for each candidate.
+  bool wholeOnGpu(const Tensor& tensor) const {
+    return loop_.gpu && tensor.isContiguous() && loop_.gpu->device().isManaged(tensor.data()) &&
+           reinterpret_cast<uintptr_t>(tensor.data()) % 4 == 0;
+  }
+  static size_t bytesOf(const Tensor& tensor) { return static_cast<size_t>(tensor.numel()) * itemSize(tensor.dtype()); }
+
+  Tensor snapshot(const Tensor& tensor) {
+    if (!wholeOnGpu(tensor)) return tensor.clone();
+    cuda::CudaDevice& device = loop_.gpu->device();
+    Tensor copy = Tensor::empty(tensor.shape(), tensor.dtype(), tensor.device());
+    device.prefetch(copy.data(), bytesOf(copy));
+    device.copy(copy.data(), tensor.data(), bytesOf(copy));
+    device.synchronize();
+    return copy;
+  }
+
   void restoreInitial() {
-    for (size_t i = 0; i < initial_.size(); ++i) written_[i].copyFrom(initial_[i]);
+    for (size_t i = 0; i < initial_.size(); ++i) {
+      if (wholeOnGpu(written_[i])) {
+        loop_.gpu->device().copy(written_[i].data(), initial_[i].data(), bytesOf(written_[i]));
+        loop_.gpu->device().synchronize();
+      } else {
+        written_[i].copyFrom(initial_[i]);
+      }
+    }
   }
 
   // Empty when every tensor the candidate wrote is close to what the baseline wrote
-  // (runtime/BaselineTolerance.h says how close).
+  // (runtime/BaselineTolerance.h says how close). Bit-identical outputs, the common case,
+  // are recognized on the GPU; the rest are compared element by element on the host.
   std::string mismatch() {
-    for (size_t i = 0; i < written_.size(); ++i)
+    for (size_t i = 0; i < written_.size(); ++i) {
+      if (wholeOnGpu(written_[i]) &&
+          cuda::sameBytes(loop_.gpu->device(), written_[i].data(), reference_[i].data(), bytesOf(written_[i])))
+        continue;
       if (std::string wrong = differenceFromBaseline(written_[i], reference_[i], reductionLength_); !wrong.empty())
         return wrong;
+    }
     return "";
   }
 

@@ -16,6 +16,7 @@
 #include "runtime/cuda/CopyBandwidth.h"
 #include "runtime/cuda/CudaDevice.h"
 #include "runtime/cuda/EventClock.h"
+#include "runtime/cuda/SameBytes.h"
 
 extern char** environ;
 
@@ -354,6 +355,25 @@ TEST_CASE("the event clock times each run alone, and copies measure the copy ban
   CHECK(cached.bytesPerSecond == Approx(measured.bytesPerSecond).epsilon(1e-6));
   CHECK(measured.bytesPerSecond > 1e10);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("sameBytes compares GPU memory on the GPU, the trailing bytes included") {
+  CudaDevice* device = gpuOrSkip();
+  if (!device) return;
+  size_t bytes = (size_t{3} << 20) + 3;  // a tail after the last whole word
+  auto* a = static_cast<unsigned char*>(device->allocateManaged(bytes));
+  auto* b = static_cast<unsigned char*>(device->allocateManaged(bytes));
+  for (size_t i = 0; i < bytes; ++i) a[i] = b[i] = static_cast<unsigned char>(i * 7);
+  CHECK(sameBytes(*device, a, b, bytes));
+  b[bytes / 2] ^= 0x10;  // a word in the middle
+  CHECK_FALSE(sameBytes(*device, a, b, bytes));
+  CHECK(sameBytes(*device, a, b, bytes / 2 & ~size_t{3}));  // only what comes before it
+  b[bytes / 2] ^= 0x10;
+  b[bytes - 1] ^= 0x01;  // the last trailing byte
+  CHECK_FALSE(sameBytes(*device, a, b, bytes));
+  CHECK(sameBytes(*device, a, b, bytes - 1));
+  device->free(a);
+  device->free(b);
 }
 
 // Run by the next test in a process of its own: a fault leaves the GPU unusable for the
