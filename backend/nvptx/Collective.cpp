@@ -286,69 +286,6 @@ void KernelCodegen::scan(const tir::Op& op) {
   tiles_[op.result()] = out;
 }
 
-// acc += a @ b on tensor cores: the operands in mma.sync's fragment layouts
-// (through shared memory when they come in others), then one m16n8k16 per
-// instruction tile of the accumulator and 16-wide step of K.
-void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) {
-  const tir::Type& aType = op.operand(0)->type();
-  const tir::Type& cType = op.operand(1)->type();
-  DType input = aType.dtype;
-  int64_t k = aType.shape[1], n = cType.shape[1];
-  int kBits = log2Exact(k), nBits = log2Exact(n);
-  std::vector<Slots> operands = getTogether({{op.operand(0), layouts.a}, {op.operand(1), layouts.b}});
-  Slots& a = operands[0];
-  Slots& c = operands[1];
-  Slots acc = get(op.operand(2), layouts.accumulator);
-  // Two halves in one .b32 register, the first in the low bits.
-  auto pack = [&](llvm::Value* low, llvm::Value* high) {
-    llvm::Type* pair = llvm::FixedVectorType::get(elementType(input), 2);
-    llvm::Value* vector = b_.CreateInsertElement(llvm::UndefValue::get(pair), low, uint64_t{0});
-    return b_.CreateBitCast(b_.CreateInsertElement(vector, high, uint64_t{1}), b_.getInt32Ty());
-  };
-  const char* type = input == DType::Float16 ? "f16" : "bf16";
-  std::string text = fmt::format(
-      "mma.sync.aligned.m16n8k16.row.col.f32.{0}.{0}.f32 {{$0, $1, $2, $3}}, {{$4, $5, $6, $7}}, {{$8, $9}}, "
-      "{{$10, $11, $12, $13}};",
-      type);
-  llvm::Type* f32 = b_.getFloatTy();
-  llvm::Type* i32 = b_.getInt32Ty();
-  auto* mmaType = llvm::FunctionType::get(llvm::StructType::get(context_, {f32, f32, f32, f32}),
-                                          {i32, i32, i32, i32, i32, i32, f32, f32, f32, f32}, false);
-  auto* mma = llvm::InlineAsm::get(mmaType, text, "=f,=f,=f,=f,r,r,r,r,r,r,0,1,2,3", false);
-  const Layout& out = layouts.accumulator;
-  for (int64_t base = 0; base < out.slots(); ++base) {
-    // Each instruction tile once: from its slot with column bit 0 and row bit 3 clear.
-    int64_t element = out.elementBitsOfSlot(base);
-    int64_t column = element & (n - 1), row = element >> nBits;
-    if ((column & 1) || (row & 8)) continue;
-    int64_t cSlots[4];
-    for (int i = 0; i < 4; ++i) cSlots[i] = out.slotOfElement(((row | (i >> 1) * 8) << nBits) | (column | (i & 1)));
-    llvm::Value* d[4];
-    for (int i = 0; i < 4; ++i) d[i] = acc[cSlots[i]];
-    for (int64_t step = 0; step < k; step += 16) {
-      // a's halves i: bit 0 the column pair, bit 1 the row half, bit 2 the column half.
-      llvm::Value* aHalves[8];
-      for (int i = 0; i < 8; ++i) {
-        int64_t aRow = row | ((i >> 1) & 1) * 8, aColumn = step | (i & 1) | ((i >> 2) & 1) * 8;
-        aHalves[i] = a[layouts.a.slotOfElement((aRow << kBits) | aColumn)];
-      }
-      // b's halves i: bit 0 the row pair, bit 1 the row half.
-      llvm::Value* bHalves[4];
-      for (int i = 0; i < 4; ++i) {
-        int64_t bRow = step | (i & 1) | ((i >> 1) & 1) * 8;
-        bHalves[i] = c[layouts.b.slotOfElement((bRow << nBits) | column)];
-      }
-      llvm::Value* result = b_.CreateCall(
-          mmaType, mma,
-          {pack(aHalves[0], aHalves[1]), pack(aHalves[2], aHalves[3]), pack(aHalves[4], aHalves[5]),
-           pack(aHalves[6], aHalves[7]), pack(bHalves[0], bHalves[1]), pack(bHalves[2], bHalves[3]), d[0], d[1], d[2], d[3]});
-      for (unsigned i = 0; i < 4; ++i) d[i] = b_.CreateExtractValue(result, i);
-    }
-    for (int i = 0; i < 4; ++i) acc[cSlots[i]] = d[i];
-  }
-  tiles_[op.result()] = acc;
-}
-
 void KernelCodegen::dot(const tir::Op& op) {
   if (std::optional<MmaLayouts> mma = layouts_.tensorCoreLayouts(op)) return tensorCoreDot(op, *mma);
   const tir::Value* a = op.operand(0);

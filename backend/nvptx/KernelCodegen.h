@@ -114,7 +114,19 @@ class KernelCodegen {
   void reduce(const tir::Op& op);
   void scan(const tir::Op& op);
   void dot(const tir::Op& op);
+  // ---- tensor cores (TensorCore.cpp) ----
   void tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts);
+  // The byte offset of element (row, column) of a row-major 16-bit tile with
+  // `columns` columns in shared memory, its 16-byte chunks swizzled by row.
+  llvm::Value* swizzledOffset(llvm::Value* row, llvm::Value* column, int64_t columns);
+  // Writes a 2-D 16-bit tile held in `layout` to shared memory at `byteOffset`,
+  // swizzled row-major, with vector stores.
+  void stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset);
+  // ldmatrix of `count` 8x8 matrices (.trans: transposed), one row address per lane.
+  std::vector<llvm::Value*> loadMatrices(llvm::Value* address, int count, bool transpose);
+  // A staged operand of a tensor-core dot (a, or b when isB) read back in its
+  // fragment layout with ldmatrix.
+  Slots fragmentsFromShared(const tir::Type& type, const Layout& fragment, bool isB, int64_t byteOffset);
   // A counted loop [0, count) in LLVM IR; body(iv, carried) returns the next
   // carried values, and the loop the last ones.
   Slots countedLoop(int64_t count, const Slots& init, const std::function<Slots(llvm::Value* iv, const Slots& carried)>& body);

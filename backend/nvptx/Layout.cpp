@@ -107,16 +107,19 @@ std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int thread
     else if (roomN) ++warpsN;
   }
   constexpr int r = Layout::kRegister;
+  // Each warp takes a contiguous block of rows and columns (the warps pick
+  // the top bits of M and N), so that a warp's fragments of b span 16 columns
+  // where N allows, which one ldmatrix.x4 loads.
   // Row (M) bits: lanes 2-4 pick the row in an 8-row group, a register bit
-  // the half of the 16 rows, then M's warps, then registers.
+  // the half of the 16 rows, then registers, then M's warps.
   auto rowBits = [&] {
     std::vector<int> bits = {2, 3, 4, r};
-    for (int b = 4; b < mBits; ++b) bits.push_back(b - 4 < warpsM ? 5 + (b - 4) : r);
+    for (int b = 4; b < mBits; ++b) bits.push_back(b >= mBits - warpsM ? 5 + (b - (mBits - warpsM)) : r);
     return bits;
   };
-  // N's bits above the 8 columns of an instruction tile: N's warps, then registers.
+  // N's bits above the 8 columns of an instruction tile: registers, then N's warps.
   auto highColumnBits = [&](std::vector<int>& bits) {
-    for (int b = 3; b < nBits; ++b) bits.push_back(b - 3 < warpsN ? 5 + warpsM + (b - 3) : r);
+    for (int b = 3; b < nBits; ++b) bits.push_back(b >= nBits - warpsN ? 5 + warpsM + (b - (nBits - warpsN)) : r);
   };
   // K's bits in a and b: a register bit for the pair, lanes 0-1, a register
   // bit for the upper 8, registers beyond.

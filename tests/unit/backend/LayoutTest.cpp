@@ -136,11 +136,12 @@ TEST_CASE("mma.sync fragment layouts tile the instruction's layouts over warps")
   CHECK(one->accumulator.str() == "[r t0 t1 t2 t3 t4 r]");
   CHECK(one->a.str() == "[r t0 t1 r t2 t3 t4 r]");
   CHECK(one->b.str() == "[t2 t3 t4 r t0 t1 r]");
-  // 4 warps on 64x64: one warp bit on M (row bit 4), one on N (column bit 3);
-  // a is replicated over the N warp (thread bit 6), b over the M warp (5).
+  // 4 warps on 64x64: one warp bit on M (its top bit, row bit 5), one on N
+  // (column bit 5), so each warp holds a 32x32 block; a is replicated over the
+  // N warp (thread bit 6), b over the M warp (5).
   std::optional<MmaLayouts> four = mmaLayouts(64, 64, 32, 7);
   REQUIRE(four);
-  CHECK(four->accumulator.str() == "[r t0 t1 t6 r r t2 t3 t4 r t5 r]");
+  CHECK(four->accumulator.str() == "[r t0 t1 r r t6 t2 t3 t4 r r t5]");
   CHECK(four->a.replicatedThreadMask() == 1u << 6);
   CHECK(four->b.replicatedThreadMask() == 1u << 5);
   CHECK_FALSE(mmaLayouts(8, 8, 16, 7));

@@ -1,0 +1,201 @@
+// The tensor-core dot: acc[M, N] += a[M, K] @ b[K, N] with mma.sync m16n8k16,
+// f16/bf16 operands and an f32 accumulator (Layout.h's mmaLayouts).
+//
+// An operand that is not already in its fragment layout (one loaded from
+// global memory is in the coalescing layout) is staged through shared memory:
+// written row-major with vector stores, then read back with ldmatrix, which
+// gives each lane whole fragment registers (ldmatrix.trans for b, whose
+// fragments run down K). The rows' 16-byte chunks are XOR-swizzled by row so
+// that the eight row addresses of one ldmatrix phase fall in distinct banks.
+#include <fmt/format.h>
+#include <llvm/IR/InlineAsm.h>
+
+#include "backend/nvptx/KernelCodegen.h"
+
+namespace hel::nvptx {
+namespace {
+
+constexpr int kChunkBytes = 16;  // what one lane of ldmatrix reads: eight 16-bit elements
+
+}  // namespace
+
+llvm::Value* KernelCodegen::swizzledOffset(llvm::Value* row, llvm::Value* column, int64_t columns) {
+  // Chunks of a row, and how many rows share one 128-byte span of banks.
+  int64_t chunks = columns * 2 / kChunkBytes;
+  int64_t rowsPerSpan = std::max<int64_t>(1, 8 / chunks);
+  int64_t patterns = std::min<int64_t>(chunks, 8);
+  llvm::Value* swizzle = b_.CreateAnd(b_.CreateLShr(row, static_cast<uint64_t>(log2Exact(rowsPerSpan))),
+                                      static_cast<uint64_t>(patterns - 1));
+  llvm::Value* chunk = b_.CreateXor(b_.CreateLShr(column, 3), swizzle);
+  llvm::Value* chunkIndex = b_.CreateAdd(b_.CreateMul(row, b_.getInt32(static_cast<uint32_t>(chunks))), chunk);
+  return b_.CreateAdd(b_.CreateMul(chunkIndex, b_.getInt32(kChunkBytes)), b_.CreateShl(b_.CreateAnd(column, 7), 1));
+}
+
+void KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset) {
+  int64_t columns = type.shape[1];
+  int columnBits = log2Exact(columns);
+  sharedBytes_ = std::max(sharedBytes_, byteOffset + type.numElements() * 2);
+  // Slots whose elements are consecutive in a row (the layout's lowest bits
+  // are registers) go out as one vector, within one chunk.
+  int vectorBits = 0;
+  while (vectorBits < std::min(3, columnBits) && layout.bits[vectorBits] == Layout::kRegister) ++vectorBits;
+  int64_t width = int64_t{1} << vectorBits;
+  llvm::Value* fromThread = threadElementBits(layout);
+  llvm::Type* vectorType = llvm::FixedVectorType::get(elementType(type.dtype), static_cast<unsigned>(width));
+  for (int64_t first = 0; first < layout.slots(); first += width) {
+    llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(layout.elementBitsOfSlot(first)));
+    llvm::Value* row = b_.CreateLShr(element, static_cast<uint64_t>(columnBits));
+    llvm::Value* column = b_.CreateAnd(element, static_cast<uint64_t>(columns - 1));
+    llvm::Value* vector = llvm::UndefValue::get(vectorType);
+    for (int64_t i = 0; i < width; ++i) vector = b_.CreateInsertElement(vector, slots[first + i], static_cast<uint64_t>(i));
+    llvm::Value* address = b_.CreateGEP(b_.getInt8Ty(), shared_, b_.CreateAdd(b_.getInt32(static_cast<uint32_t>(byteOffset)),
+                                                                              swizzledOffset(row, column, columns)));
+    b_.CreateAlignedStore(vector, address, llvm::Align(static_cast<uint64_t>(width * 2)));
+  }
+}
+
+std::vector<llvm::Value*> KernelCodegen::loadMatrices(llvm::Value* address, int count, bool transpose) {
+  std::string outputs, constraints;
+  for (int i = 0; i < count; ++i) {
+    outputs += fmt::format("{}${}", i ? ", " : "", i);
+    constraints += "=r,";
+  }
+  std::string text = fmt::format("ldmatrix.sync.aligned.m8n8.x{}{}.shared.b16 {{{}}}, [${}];", count,
+                                 transpose ? ".trans" : "", outputs, count);
+  std::vector<llvm::Type*> results(static_cast<size_t>(count), b_.getInt32Ty());
+  auto* type = llvm::FunctionType::get(llvm::StructType::get(context_, results), {b_.getInt32Ty()}, false);
+  llvm::Value* shared32 = b_.CreateTrunc(b_.CreatePtrToInt(address, b_.getInt64Ty()), b_.getInt32Ty());
+  llvm::Value* loaded = b_.CreateCall(type, llvm::InlineAsm::get(type, text, constraints + "r", true), {shared32});
+  std::vector<llvm::Value*> registers;
+  for (int i = 0; i < count; ++i) registers.push_back(b_.CreateExtractValue(loaded, static_cast<unsigned>(i)));
+  return registers;
+}
+
+Slots KernelCodegen::fragmentsFromShared(const tir::Type& type, const Layout& fragment, bool isB, int64_t byteOffset) {
+  // The layout of the row addresses the lanes give ldmatrix: the fragment's
+  // layout with the eight elements of a chunk in registers and the lanes
+  // picking the rows (a: rows 0-15, then K's upper half; b: K rows 0-15, then
+  // N's next 8 where the warp's tile has them).
+  int64_t columns = type.shape[1];
+  int columnBits = log2Exact(columns);
+  Layout rows = fragment;
+  for (int bit = 0; bit < 3; ++bit) rows.bits[bit] = Layout::kRegister;
+  int count = 4;
+  if (!isB) {
+    rows.bits[3] = 4;
+    for (int bit = 0; bit < 4; ++bit) rows.bits[columnBits + bit] = bit;
+  } else {
+    for (int bit = 0; bit < 4; ++bit) rows.bits[columnBits + bit] = bit;
+    if (columnBits > 3 && fragment.bits[3] == Layout::kRegister) rows.bits[3] = 4;
+    else count = 2;
+  }
+  // The matrix each ldmatrix register comes from, as element bits: its first
+  // bit moves 8 rows down (a's M, b's K), its second 8 columns on.
+  auto matrixBits = [&](int matrix) -> int64_t {
+    return (int64_t{matrix & 1} << (columnBits + 3)) | (int64_t{(matrix >> 1) & 1} << 3);
+  };
+  // Within a register, the second half is the next column (a) or K row (b).
+  int64_t secondHalf = isB ? int64_t{1} << columnBits : 1;
+  llvm::Value* fromThread = threadElementBits(rows);
+  Slots out(static_cast<size_t>(fragment.slots()));
+  llvm::Type* pair = llvm::FixedVectorType::get(elementType(type.dtype), 2);
+  for (int64_t slot = 0; slot < rows.slots(); ++slot) {
+    int64_t fromSlot = rows.elementBitsOfSlot(slot);
+    if (fromSlot & 7) continue;  // one ldmatrix per chunk-aligned row set
+    llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(fromSlot));
+    llvm::Value* row = b_.CreateLShr(element, static_cast<uint64_t>(columnBits));
+    llvm::Value* column = b_.CreateAnd(element, static_cast<uint64_t>(columns - 1));
+    llvm::Value* address = b_.CreateGEP(b_.getInt8Ty(), shared_, b_.CreateAdd(b_.getInt32(static_cast<uint32_t>(byteOffset)),
+                                                                              swizzledOffset(row, column, columns)));
+    std::vector<llvm::Value*> registers = loadMatrices(address, count, isB);
+    for (int matrix = 0; matrix < count; ++matrix) {
+      llvm::Value* halves = b_.CreateBitCast(registers[static_cast<size_t>(matrix)], pair);
+      int64_t first = fromSlot | matrixBits(matrix);
+      out[static_cast<size_t>(fragment.slotOfElement(first))] = b_.CreateExtractElement(halves, uint64_t{0});
+      out[static_cast<size_t>(fragment.slotOfElement(first | secondHalf))] = b_.CreateExtractElement(halves, uint64_t{1});
+    }
+  }
+  return out;
+}
+
+void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) {
+  const tir::Type& aType = op.operand(0)->type();
+  const tir::Type& cType = op.operand(1)->type();
+  DType input = aType.dtype;
+  int64_t k = aType.shape[1], n = cType.shape[1];
+  int kBits = log2Exact(k), nBits = log2Exact(n);
+
+  // The operands in their fragment layouts; those computed in other layouts
+  // through shared memory, with one barrier pair for both.
+  const tir::Value* operands[] = {op.operand(0), op.operand(1)};
+  const Layout* fragments[] = {&layouts.a, &layouts.b};
+  Slots fragmentSlots[2];
+  bool staged[2];
+  int64_t offsets[2] = {0, (aType.numElements() * 2 + 127) / 128 * 128};
+  for (int i = 0; i < 2; ++i) {
+    const Layout* own = layouts_.layoutOf(operands[i]);
+    staged[i] = own && *own != *fragments[i];
+    if (!staged[i]) fragmentSlots[i] = get(operands[i], *fragments[i]);
+  }
+  if (staged[0] || staged[1]) {
+    barrier();
+    for (int i = 0; i < 2; ++i)
+      if (staged[i]) stageSwizzled(tiles_.at(operands[i]), *layouts_.layoutOf(operands[i]), operands[i]->type(), offsets[i]);
+    barrier();
+    for (int i = 0; i < 2; ++i)
+      if (staged[i]) fragmentSlots[i] = fragmentsFromShared(operands[i]->type(), *fragments[i], i == 1, offsets[i]);
+  }
+  Slots& a = fragmentSlots[0];
+  Slots& c = fragmentSlots[1];
+  Slots acc = get(op.operand(2), layouts.accumulator);
+  // Two halves in one .b32 register, the first in the low bits.
+  auto pack = [&](llvm::Value* low, llvm::Value* high) {
+    llvm::Type* pair = llvm::FixedVectorType::get(elementType(input), 2);
+    llvm::Value* vector = b_.CreateInsertElement(llvm::UndefValue::get(pair), low, uint64_t{0});
+    return b_.CreateBitCast(b_.CreateInsertElement(vector, high, uint64_t{1}), b_.getInt32Ty());
+  };
+  const char* type = input == DType::Float16 ? "f16" : "bf16";
+  std::string text = fmt::format(
+      "mma.sync.aligned.m16n8k16.row.col.f32.{0}.{0}.f32 {{$0, $1, $2, $3}}, {{$4, $5, $6, $7}}, {{$8, $9}}, "
+      "{{$10, $11, $12, $13}};",
+      type);
+  llvm::Type* f32 = b_.getFloatTy();
+  llvm::Type* i32 = b_.getInt32Ty();
+  auto* mmaType = llvm::FunctionType::get(llvm::StructType::get(context_, {f32, f32, f32, f32}),
+                                          {i32, i32, i32, i32, i32, i32, f32, f32, f32, f32}, false);
+  auto* mma = llvm::InlineAsm::get(mmaType, text, "=f,=f,=f,=f,r,r,r,r,r,r,0,1,2,3", false);
+  const Layout& out = layouts.accumulator;
+  for (int64_t base = 0; base < out.slots(); ++base) {
+    // Each instruction tile once: from its slot with column bit 0 and row bit 3 clear.
+    int64_t element = out.elementBitsOfSlot(base);
+    int64_t column = element & (n - 1), row = element >> nBits;
+    if ((column & 1) || (row & 8)) continue;
+    int64_t cSlots[4];
+    for (int i = 0; i < 4; ++i) cSlots[i] = out.slotOfElement(((row | (i >> 1) * 8) << nBits) | (column | (i & 1)));
+    llvm::Value* d[4];
+    for (int i = 0; i < 4; ++i) d[i] = acc[cSlots[i]];
+    for (int64_t step = 0; step < k; step += 16) {
+      // a's halves i: bit 0 the column pair, bit 1 the row half, bit 2 the column half.
+      llvm::Value* aHalves[8];
+      for (int i = 0; i < 8; ++i) {
+        int64_t aRow = row | ((i >> 1) & 1) * 8, aColumn = step | (i & 1) | ((i >> 2) & 1) * 8;
+        aHalves[i] = a[layouts.a.slotOfElement((aRow << kBits) | aColumn)];
+      }
+      // b's halves i: bit 0 the row pair, bit 1 the row half.
+      llvm::Value* bHalves[4];
+      for (int i = 0; i < 4; ++i) {
+        int64_t bRow = step | (i & 1) | ((i >> 1) & 1) * 8;
+        bHalves[i] = c[layouts.b.slotOfElement((bRow << nBits) | column)];
+      }
+      llvm::Value* result = b_.CreateCall(
+          mmaType, mma,
+          {pack(aHalves[0], aHalves[1]), pack(aHalves[2], aHalves[3]), pack(aHalves[4], aHalves[5]),
+           pack(aHalves[6], aHalves[7]), pack(bHalves[0], bHalves[1]), pack(bHalves[2], bHalves[3]), d[0], d[1], d[2], d[3]});
+      for (unsigned i = 0; i < 4; ++i) d[i] = b_.CreateExtractValue(result, i);
+    }
+    for (int i = 0; i < 4; ++i) acc[cSlots[i]] = d[i];
+  }
+  tiles_[op.result()] = acc;
+}
+
+}  // namespace hel::nvptx
