@@ -17,7 +17,7 @@ namespace hel::nvptx {
 void KernelCodegen::barrier() { b_.CreateIntrinsic(llvm::Intrinsic::nvvm_barrier0, {}, {}); }
 
 llvm::Value* KernelCodegen::sharedAddress(int64_t byteOffset, llvm::Value* index, DType dtype) {
-  llvm::Value* base = b_.CreateConstGEP1_64(b_.getInt8Ty(), shared_, static_cast<uint64_t>(byteOffset));
+  llvm::Value* base = b_.CreateConstGEP1_64(b_.getInt8Ty(), shared_, static_cast<uint64_t>(scratchBase_ + byteOffset));
   return b_.CreateGEP(memoryType(dtype), base, index);
 }
 

@@ -114,6 +114,7 @@ void KernelCodegen::emit() {
   llvm::BasicBlock* entry = llvm::BasicBlock::Create(context_, "entry", function_);
   b_.SetInsertPoint(entry);
   threadId_ = b_.CreateIntrinsic(llvm::Intrinsic::nvvm_read_ptx_sreg_tid_x, {}, {}, nullptr, "tid");
+  planAsyncCopies();
   emitBlock(kernel_.body);
 }
 
@@ -243,6 +244,8 @@ void KernelCodegen::emitBlock(const tir::Block& block) {
 void KernelCodegen::emitOp(const tir::Op& op) {
   switch (op.kind()) {
     case tir::OpKind::Load:
+      if (isAsync(op.result())) return asyncCopy(op);
+      [[fallthrough]];
     case tir::OpKind::Store:
     case tir::OpKind::Atomic: memoryOp(op); return;
     case tir::OpKind::Reduce: reduce(op); return;
@@ -301,7 +304,8 @@ void KernelCodegen::emitFor(const tir::Op& op) {
   for (size_t i = 0; i < carried; ++i) {
     const tir::Value* argument = body.argument(i + 1);
     layouts.push_back(argument->type().isTile() ? *layouts_.layoutOf(argument) : Layout{});
-    inits.push_back(get(op.operand(i + 3), layouts.back()));
+    // A tile in a ring is carried as its slot number.
+    inits.push_back(isAsync(argument) ? Slots{ringSlot_.at(op.operand(i + 3))} : get(op.operand(i + 3), layouts.back()));
   }
   llvm::BasicBlock* preheader = b_.GetInsertBlock();
   llvm::BasicBlock* header = llvm::BasicBlock::Create(context_, "for", function_);
@@ -320,22 +324,34 @@ void KernelCodegen::emitFor(const tir::Op& op) {
       phis[i].push_back(phi);
       current.push_back(phi);
     }
-    define(body.argument(i + 1), current);
+    if (isAsync(body.argument(i + 1))) ringSlot_[body.argument(i + 1)] = current[0];
+    else define(body.argument(i + 1), current);
   }
   scalars_[body.argument(0)] = iv;
   b_.CreateCondBr(b_.CreateICmpSLT(iv, hi), bodyBlock, exit);
   b_.SetInsertPoint(bodyBlock);
+  bool async = asyncLoops_.count(&op) != 0;
+  if (async) {
+    // This iteration's copies have landed, for every thread; and every thread
+    // is done with the slots the body's copies overwrite.
+    asyncInstruction("cp.async.wait_group 0;");
+    barrier();
+  }
   emitBlock(body);
   const tir::Op& yield = *body.ops().back();
   std::vector<Slots> next;
-  for (size_t i = 0; i < carried; ++i) next.push_back(get(yield.operand(i), layouts[i]));
+  for (size_t i = 0; i < carried; ++i)
+    next.push_back(isAsync(body.argument(i + 1)) ? Slots{ringSlot_.at(yield.operand(i))} : get(yield.operand(i), layouts[i]));
   llvm::BasicBlock* latch = b_.GetInsertBlock();
   iv->addIncoming(b_.CreateAdd(iv, step), latch);
   for (size_t i = 0; i < carried; ++i)
     for (size_t s = 0; s < phis[i].size(); ++s) phis[i][s]->addIncoming(next[i][s], latch);
   b_.CreateBr(header);
   b_.SetInsertPoint(exit);
-  for (size_t i = 0; i < carried; ++i) define(op.result(i), Slots(phis[i].begin(), phis[i].end()));
+  // The copies issued for the iteration after the last are not left in flight.
+  if (async) asyncInstruction("cp.async.wait_group 0;");
+  for (size_t i = 0; i < carried; ++i)
+    if (!isAsync(body.argument(i + 1))) define(op.result(i), Slots(phis[i].begin(), phis[i].end()));
 }
 
 void KernelCodegen::emitIf(const tir::Op& op) {

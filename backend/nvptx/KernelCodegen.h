@@ -39,7 +39,7 @@ class KernelCodegen {
 
   void emit();
   int64_t threads() const { return int64_t{1} << threadBits_; }
-  int64_t sharedBytes() const { return sharedBytes_; }
+  int64_t sharedBytes() const { return sharedBytes_ ? scratchBase_ + sharedBytes_ : scratchBase_; }
 
  private:
   // ---- types (KernelCodegen.cpp) ----
@@ -124,9 +124,32 @@ class KernelCodegen {
   void stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset);
   // ldmatrix of `count` 8x8 matrices (.trans: transposed), one row address per lane.
   std::vector<llvm::Value*> loadMatrices(llvm::Value* address, int count, bool transpose);
-  // A staged operand of a tensor-core dot (a, or b when isB) read back in its
-  // fragment layout with ldmatrix.
-  Slots fragmentsFromShared(const tir::Type& type, const Layout& fragment, bool isB, int64_t byteOffset);
+  // An operand of a tensor-core dot (a, or b when isB) in shared memory at
+  // `tile` (swizzled row-major), read in its fragment layout with ldmatrix.
+  Slots fragmentsFromShared(const tir::Type& type, const Layout& fragment, bool isB, llvm::Value* tile);
+
+  // ---- asynchronous copies (AsyncCopy.cpp) ----
+  // A ring of two shared-memory slots for a pipelined dot operand.
+  struct Ring {
+    int64_t offset = 0;  // bytes, from the start of shared memory
+    int64_t slotBytes = 0;
+  };
+  // Finds the loads that copy straight into rings, and places the rings
+  // below the scratch space every other shared-memory user takes.
+  void planAsyncCopies();
+  // How threads split a tile for copies: 16-byte vectors where rows allow.
+  Layout copyLayout(const tir::Type& type) const;
+  // Whether `load` can be a cp.async: a 2-D f16/bf16 tile, no `other`, and
+  // vectors of at least 4 bytes.
+  bool copiesAsync(const tir::Op& load);
+  // Whether `value` (a load's result or a loop-carried tile) lives in a ring.
+  bool isAsync(const tir::Value* value) const { return ringOf_.count(value) != 0; }
+  // The address of the ring slot `value` is in now.
+  llvm::Value* ringAddress(const tir::Value* value);
+  // A load copied into its ring slot with cp.async, as one commit group.
+  void asyncCopy(const tir::Op& op);
+  // An inline PTX instruction with no operands that orders memory (cp.async.*).
+  void asyncInstruction(const std::string& text);
   // A counted loop [0, count) in LLVM IR; body(iv, carried) returns the next
   // carried values, and the loop the last ones.
   Slots countedLoop(int64_t count, const Slots& init, const std::function<Slots(llvm::Value* iv, const Slots& carried)>& body);
@@ -148,6 +171,14 @@ class KernelCodegen {
   // where they were made: (value, layout, block) -> slots.
   std::map<std::tuple<const tir::Value*, std::string, llvm::BasicBlock*>, Slots> other_;
   std::unordered_set<const tir::Value*> written_;  // pointer params stored to
+  std::vector<Ring> rings_;
+  std::unordered_map<const tir::Value*, size_t> ringOf_;  // loads and loop-carried tiles in rings
+  // A body's load -> the loop-carried tile it becomes in the next iteration.
+  std::unordered_map<const tir::Value*, const tir::Value*> nextOf_;
+  std::unordered_map<const tir::Value*, llvm::Value*> ringSlot_;  // the slot number, while emitting
+  std::unordered_set<const tir::Op*> asyncLoops_;  // loops that carry tiles in rings
+  // Where the shared memory of conversions, reductions and staging starts (after the rings).
+  int64_t scratchBase_ = 0;
 };
 
 }  // namespace hel::nvptx

@@ -85,6 +85,11 @@ int elementBitsOf(const std::vector<int64_t>& shape) {
 
 }  // namespace
 
+Layout blockedLayout(const std::vector<int64_t>& shape, int threadBits, int lowRegisters) {
+  int elementBits = elementBitsOf(shape);
+  return blockedLayout(elementBits, threadBits, std::min(lowRegisters, elementBits));
+}
+
 Layout canonicalLayout(const std::vector<int64_t>& shape, int threadBits) {
   int elementBits = elementBitsOf(shape);
   return blockedLayout(elementBits, threadBits, std::clamp(elementBits - threadBits, 0, 2));

@@ -61,6 +61,10 @@ std::vector<int> dimBitOffsets(const std::vector<int64_t>& shape);
 // per thread), then thread bits in order, then registers.
 Layout canonicalLayout(const std::vector<int64_t>& shape, int threadBits);
 
+// `lowRegisters` register bits (at most the tile's bits), then the thread
+// bits in order, then registers: canonicalLayout with a vector of one's choosing.
+Layout blockedLayout(const std::vector<int64_t>& shape, int threadBits, int lowRegisters);
+
 // For a tile that is computed, never loaded or stored, and reduced along its
 // last dim: registers take as many of the last dim's low bits as there are
 // elements per thread, so the reduction is mostly within threads (fewer

@@ -48,8 +48,9 @@ void KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, cons
     llvm::Value* column = b_.CreateAnd(element, static_cast<uint64_t>(columns - 1));
     llvm::Value* vector = llvm::UndefValue::get(vectorType);
     for (int64_t i = 0; i < width; ++i) vector = b_.CreateInsertElement(vector, slots[first + i], static_cast<uint64_t>(i));
-    llvm::Value* address = b_.CreateGEP(b_.getInt8Ty(), shared_, b_.CreateAdd(b_.getInt32(static_cast<uint32_t>(byteOffset)),
-                                                                              swizzledOffset(row, column, columns)));
+    llvm::Value* address =
+        b_.CreateGEP(b_.getInt8Ty(), shared_,
+                     b_.CreateAdd(b_.getInt32(static_cast<uint32_t>(scratchBase_ + byteOffset)), swizzledOffset(row, column, columns)));
     b_.CreateAlignedStore(vector, address, llvm::Align(static_cast<uint64_t>(width * 2)));
   }
 }
@@ -71,7 +72,7 @@ std::vector<llvm::Value*> KernelCodegen::loadMatrices(llvm::Value* address, int 
   return registers;
 }
 
-Slots KernelCodegen::fragmentsFromShared(const tir::Type& type, const Layout& fragment, bool isB, int64_t byteOffset) {
+Slots KernelCodegen::fragmentsFromShared(const tir::Type& type, const Layout& fragment, bool isB, llvm::Value* tile) {
   // The layout of the row addresses the lanes give ldmatrix: the fragment's
   // layout with the eight elements of a chunk in registers and the lanes
   // picking the rows (a: rows 0-15, then K's upper half; b: K rows 0-15, then
@@ -105,8 +106,7 @@ Slots KernelCodegen::fragmentsFromShared(const tir::Type& type, const Layout& fr
     llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(fromSlot));
     llvm::Value* row = b_.CreateLShr(element, static_cast<uint64_t>(columnBits));
     llvm::Value* column = b_.CreateAnd(element, static_cast<uint64_t>(columns - 1));
-    llvm::Value* address = b_.CreateGEP(b_.getInt8Ty(), shared_, b_.CreateAdd(b_.getInt32(static_cast<uint32_t>(byteOffset)),
-                                                                              swizzledOffset(row, column, columns)));
+    llvm::Value* address = b_.CreateGEP(b_.getInt8Ty(), tile, swizzledOffset(row, column, columns));
     std::vector<llvm::Value*> registers = loadMatrices(address, count, isB);
     for (int matrix = 0; matrix < count; ++matrix) {
       llvm::Value* halves = b_.CreateBitCast(registers[static_cast<size_t>(matrix)], pair);
@@ -125,8 +125,9 @@ void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) 
   int64_t k = aType.shape[1], n = cType.shape[1];
   int kBits = log2Exact(k), nBits = log2Exact(n);
 
-  // The operands in their fragment layouts; those computed in other layouts
-  // through shared memory, with one barrier pair for both.
+  // The operands in their fragment layouts: those in rings (AsyncCopy.cpp)
+  // read from there; those computed in other layouts through shared memory,
+  // with one barrier pair for both.
   const tir::Value* operands[] = {op.operand(0), op.operand(1)};
   const Layout* fragments[] = {&layouts.a, &layouts.b};
   Slots fragmentSlots[2];
@@ -134,8 +135,11 @@ void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) 
   int64_t offsets[2] = {0, (aType.numElements() * 2 + 127) / 128 * 128};
   for (int i = 0; i < 2; ++i) {
     const Layout* own = layouts_.layoutOf(operands[i]);
-    staged[i] = own && *own != *fragments[i];
-    if (!staged[i]) fragmentSlots[i] = get(operands[i], *fragments[i]);
+    staged[i] = !isAsync(operands[i]) && own && *own != *fragments[i];
+    if (isAsync(operands[i]))
+      fragmentSlots[i] = fragmentsFromShared(operands[i]->type(), *fragments[i], i == 1, ringAddress(operands[i]));
+    else if (!staged[i])
+      fragmentSlots[i] = get(operands[i], *fragments[i]);
   }
   if (staged[0] || staged[1]) {
     barrier();
@@ -143,7 +147,10 @@ void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) 
       if (staged[i]) stageSwizzled(tiles_.at(operands[i]), *layouts_.layoutOf(operands[i]), operands[i]->type(), offsets[i]);
     barrier();
     for (int i = 0; i < 2; ++i)
-      if (staged[i]) fragmentSlots[i] = fragmentsFromShared(operands[i]->type(), *fragments[i], i == 1, offsets[i]);
+      if (staged[i])
+        fragmentSlots[i] = fragmentsFromShared(
+            operands[i]->type(), *fragments[i], i == 1,
+            b_.CreateConstGEP1_64(b_.getInt8Ty(), shared_, static_cast<uint64_t>(scratchBase_ + offsets[i])));
   }
   Slots& a = fragmentSlots[0];
   Slots& c = fragmentSlots[1];

@@ -10,10 +10,12 @@ passed=0
 failed=0
 for config in \
   "block_sizes=[16,8,16],num_warps=1" \
+  "block_sizes=[16,8,16],num_warps=1,num_stages=2" \
   "block_sizes=[16,16,16],num_warps=4" \
   "block_sizes=[32,32,16],num_warps=1" \
   "block_sizes=[32,64,16],num_warps=2,num_stages=2" \
   "block_sizes=[64,64,32],num_warps=4" \
+  "block_sizes=[64,64,32],num_warps=4,num_stages=2" \
   "block_sizes=[64,128,32],num_warps=4,num_stages=2" \
   "block_sizes=[128,128,32],num_warps=4,num_stages=2" \
   "block_sizes=[128,128,64],num_warps=8" \
