@@ -1,15 +1,18 @@
 // Global-to-shared copies with cp.async for the operands of tensor-core dots
-// that lower/passes/PipelineLoads loads a step ahead (num_stages >= 2).
+// that lower/passes/PipelineLoads loads S - 1 iterations ahead (num_stages =
+// S >= 2).
 //
-// Such an operand is a loop-carried tile whose initial value is loaded before
-// the loop and whose next value is loaded in the body, for the next
-// iteration. Instead of passing through registers, each load copies its tile
-// straight into one slot of a two-slot ring in shared memory, in the swizzled
-// layout the dot's ldmatrix reads (TensorCore.cpp); the loop carries the slot
-// number. At the top of each iteration one wait and one barrier make the
-// current slot's copy visible to every thread and make sure every thread has
-// finished reading the other slot, which the body's copy then overwrites
-// while the dot works on the current one.
+// Such an operand is a chain of S - 1 loop-carried tiles: the first is what
+// the dot reads, each yields the next, the last yields a load in the body, and
+// their initial values are loads before the loop. Instead of passing through
+// registers, each load copies its tile straight into one slot of an S-slot
+// ring in shared memory, in the swizzled layout the dot's ldmatrix reads
+// (TensorCore.cpp), as one cp.async commit group; the loop carries slot
+// numbers. At the top of each iteration one wait (for all but the groups of
+// the S - 2 iterations after this one) and one barrier make the current
+// slot's copy visible to every thread and make sure every thread has finished
+// reading the slot of the previous iteration, which the body's copy then
+// overwrites while the dot works on the current one.
 #include <fmt/format.h>
 #include <llvm/IR/InlineAsm.h>
 
@@ -17,8 +20,6 @@
 
 namespace hel::nvptx {
 namespace {
-
-constexpr int kRingSlots = 2;
 
 bool isHalfPrecision(DType dtype) { return dtype == DType::Float16 || dtype == DType::BFloat16; }
 
@@ -58,24 +59,44 @@ void KernelCodegen::planAsyncCopies() {
     if (loop.kind() != tir::OpKind::For) return;
     const tir::Block& body = loop.regions()[0]->body();
     const tir::Op& yield = *body.ops().back();
+    int rings = 0, slots = 0;
     for (size_t i = 0; i + 3 < loop.operands().size(); ++i) {
       const tir::Value* argument = body.argument(i + 1);
-      const tir::Value* first = loop.operand(i + 3);
+      if (!dotOperandOnly(argument)) continue;
+      // The chain of iter values this one yields, each used by nothing but the
+      // yield, to the load in the body.
+      std::vector<size_t> chain{i};
       const tir::Value* next = yield.operand(i);
-      const tir::Op* firstLoad = first->definingOp();
+      while (next->ownerBlock() == &body && next->index() > 0 && usedOnlyBy(next, yield)) {
+        chain.push_back(next->index() - 1);
+        next = yield.operand(chain.back());
+      }
       const tir::Op* nextLoad = next->definingOp();
-      if (!firstLoad || !nextLoad || next->parentBlock() != &body || !copiesAsync(*firstLoad) || !copiesAsync(*nextLoad) ||
-          !usedOnlyBy(first, loop) || !usedOnlyBy(next, yield) || !users[loop.result(i)].empty() ||
-          !dotOperandOnly(argument))
-        continue;
-      int64_t slotBytes = (argument->type().numElements() * 2 + 127) / 128 * 128;
+      bool copies = nextLoad && next->parentBlock() == &body && copiesAsync(*nextLoad) && usedOnlyBy(next, yield) &&
+                    (slots == 0 || slots == static_cast<int>(chain.size()) + 1);
+      for (size_t j = 0; j < chain.size() && copies; ++j) {
+        const tir::Value* first = loop.operand(chain[j] + 3);
+        copies = first->definingOp() && copiesAsync(*first->definingOp()) && usedOnlyBy(first, loop) &&
+                 users[loop.result(chain[j])].empty();
+      }
+      if (!copies) continue;
       size_t ring = rings_.size();
-      rings_.push_back({offset, slotBytes});
-      offset += kRingSlots * slotBytes;
-      for (const tir::Value* value : {argument, first, next}) ringOf_[value] = ring;
-      nextOf_[next] = argument;
-      asyncLoops_.insert(&loop);
+      slots = static_cast<int>(chain.size()) + 1;
+      int64_t slotBytes = (argument->type().numElements() * 2 + 127) / 128 * 128;
+      rings_.push_back({offset, slotBytes, slots});
+      offset += slots * slotBytes;
+      ++rings;
+      for (size_t j = 0; j < chain.size(); ++j) {
+        ringOf_[body.argument(chain[j] + 1)] = ring;
+        ringOf_[loop.operand(chain[j] + 3)] = ring;
+        firstSlot_[loop.operand(chain[j] + 3)] = static_cast<int>(j);
+      }
+      ringOf_[next] = ring;
+      nextOf_[next] = body.argument(chain.back() + 1);
     }
+    // Each iteration commits one group per ring; all but the newest groups of
+    // the S - 2 iterations after this one must be done.
+    if (rings) pendingGroups_[&loop] = rings * (slots - 2);
   });
   scratchBase_ = offset;
 }
@@ -92,9 +113,10 @@ void KernelCodegen::asyncCopy(const tir::Op& op) {
   const tir::Value* result = op.result();
   // The body's copy goes to the slot after the one the dot reads now.
   auto carried = nextOf_.find(result);
+  uint32_t slots = static_cast<uint32_t>(rings_[ringOf_.at(result)].slots);
   ringSlot_[result] = carried == nextOf_.end()
-                          ? b_.getInt32(0)
-                          : b_.CreateURem(b_.CreateAdd(ringSlot_.at(carried->second), b_.getInt32(1)), b_.getInt32(kRingSlots));
+                          ? b_.getInt32(static_cast<uint32_t>(firstSlot_.at(result)))
+                          : b_.CreateURem(b_.CreateAdd(ringSlot_.at(carried->second), b_.getInt32(1)), b_.getInt32(slots));
   const tir::Type& type = result->type();
   const tir::Value* mask = op.operands().size() > 2 ? op.operand(2) : nullptr;
   Layout layout = copyLayout(type);

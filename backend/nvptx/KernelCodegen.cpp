@@ -330,11 +330,12 @@ void KernelCodegen::emitFor(const tir::Op& op) {
   scalars_[body.argument(0)] = iv;
   b_.CreateCondBr(b_.CreateICmpSLT(iv, hi), bodyBlock, exit);
   b_.SetInsertPoint(bodyBlock);
-  bool async = asyncLoops_.count(&op) != 0;
+  auto pending = pendingGroups_.find(&op);
+  bool async = pending != pendingGroups_.end();
   if (async) {
     // This iteration's copies have landed, for every thread; and every thread
     // is done with the slots the body's copies overwrite.
-    asyncInstruction("cp.async.wait_group 0;");
+    asyncInstruction(fmt::format("cp.async.wait_group {};", pending->second));
     barrier();
   }
   emitBlock(body);

@@ -129,10 +129,11 @@ class KernelCodegen {
   Slots fragmentsFromShared(const tir::Type& type, const Layout& fragment, bool isB, llvm::Value* tile);
 
   // ---- asynchronous copies (AsyncCopy.cpp) ----
-  // A ring of two shared-memory slots for a pipelined dot operand.
+  // A ring of shared-memory slots, one per pipeline stage, for a pipelined dot operand.
   struct Ring {
     int64_t offset = 0;  // bytes, from the start of shared memory
     int64_t slotBytes = 0;
+    int slots = 0;
   };
   // Finds the loads that copy straight into rings, and places the rings
   // below the scratch space every other shared-memory user takes.
@@ -173,10 +174,12 @@ class KernelCodegen {
   std::unordered_set<const tir::Value*> written_;  // pointer params stored to
   std::vector<Ring> rings_;
   std::unordered_map<const tir::Value*, size_t> ringOf_;  // loads and loop-carried tiles in rings
-  // A body's load -> the loop-carried tile it becomes in the next iteration.
+  // A body's load -> the last loop-carried tile of its chain, whose slot it follows.
   std::unordered_map<const tir::Value*, const tir::Value*> nextOf_;
+  std::unordered_map<const tir::Value*, int> firstSlot_;  // loads before a loop: their slots
   std::unordered_map<const tir::Value*, llvm::Value*> ringSlot_;  // the slot number, while emitting
-  std::unordered_set<const tir::Op*> asyncLoops_;  // loops that carry tiles in rings
+  // Loops that carry tiles in rings -> how many commit groups may stay in flight at the top of an iteration.
+  std::unordered_map<const tir::Op*, int> pendingGroups_;
   // Where the shared memory of conversions, reductions and staging starts (after the rings).
   int64_t scratchBase_ = 0;
 };

@@ -1,15 +1,17 @@
-// pipeline-loads: with num_stages >= 2, a loop issues its loads one iteration
-// ahead (register double-buffering; Triton's software pipelining at two
-// stages).
+// pipeline-loads: with num_stages = S >= 2, a loop issues its loads S - 1
+// iterations ahead (Triton's software pipelining).
 //
 // A load at the top level of a for loop's body qualifies when its offsets,
 // mask and `other` are computed, by pure ops in the body, only from the
 // induction variable and values from outside the loop, and when the kernel
 // never writes its tensor (so no store of this iteration can change what the
-// next one reads). The loop then loads the first iteration's tile before it
-// starts and, first thing in each iteration, the next iteration's tile (masked
-// off after the last), carried as an iter value: the load's latency overlaps
-// the iteration's work instead of stalling it.
+// next one reads). The loop then loads the first S - 1 iterations' tiles
+// before it starts and, first thing in each iteration, the tile of the
+// iteration S - 1 ahead (masked off past the last), carried as iter values
+// that shift down one each iteration: the load's latency overlaps the work of
+// S - 1 iterations instead of stalling one. (The GPU backend keeps operands of
+// tensor-core dots in rings of shared memory; other loads are carried in
+// registers, so more stages cost more registers.)
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -64,7 +66,7 @@ Value* loadFor(IRBuilder& b, const Candidate& candidate, const Block& body, Valu
   return b.load(load.operand(0), offsets, mask, other);
 }
 
-void pipelineLoop(Op& loop, const std::unordered_set<const Value*>& written) {
+void pipelineLoop(Op& loop, const std::unordered_set<const Value*>& written, int64_t stages) {
   Block& body = loop.regions()[0]->body();
   std::vector<Candidate> candidates;
   for (const auto& op : body.ops()) {
@@ -87,13 +89,21 @@ void pipelineLoop(Op& loop, const std::unordered_set<const Value*>& written) {
   Value* hi = loop.operand(1);
   IRBuilder before(parent, position);
   before.setLocation(loop.location);
-  Value* firstOn = before.binary(BinaryOp::Lt, lo, hi);
-  Values firsts;
-  for (const Candidate& candidate : candidates) firsts.push_back(loadFor(before, candidate, body, lo, firstOn));
+  Value* step = loop.operand(2);
+  size_t ahead = static_cast<size_t>(stages - 1);
+  // firsts[j][i]: candidate i's tile for iteration j, stage by stage.
+  std::vector<Values> firsts(ahead);
+  Value* iv = lo;
+  for (size_t j = 0; j < ahead; ++j) {
+    if (j) iv = before.binary(BinaryOp::Add, iv, step);
+    Value* on = before.binary(BinaryOp::Lt, iv, hi);
+    for (const Candidate& candidate : candidates) firsts[j].push_back(loadFor(before, candidate, body, iv, on));
+  }
 
   IRBuilder top(body, 0);
   top.setLocation(loop.location);
-  Value* next = top.binary(BinaryOp::Add, body.argument(0), loop.operand(2));
+  Value* next = body.argument(0);
+  for (size_t j = 0; j < ahead; ++j) next = top.binary(BinaryOp::Add, next, step);
   Value* nextOn = top.binary(BinaryOp::Lt, next, hi);
   Values nexts;
   for (const Candidate& candidate : candidates) nexts.push_back(loadFor(top, candidate, body, next, nextOn));
@@ -105,10 +115,16 @@ void pipelineLoop(Op& loop, const std::unordered_set<const Value*>& written) {
   std::unordered_set<const Op*> loads;
   for (size_t i = 0; i < candidates.size(); ++i) {
     const Type& type = candidates[i].load->result()->type();
-    operands.push_back(firsts[i]);
+    // Iter values for iterations +0 .. +ahead-1: each yields the next, the last the new load.
+    std::vector<Value*> chain;
+    for (size_t j = 0; j < ahead; ++j) {
+      operands.push_back(firsts[j][i]);
+      chain.push_back(body.addArgument(type));
+      loop.addResult(type);
+    }
+    for (size_t j = 1; j < ahead; ++j) yielded.push_back(chain[j]);
     yielded.push_back(nexts[i]);
-    replacements.add(candidates[i].load->result(), body.addArgument(type));
-    loop.addResult(type);
+    replacements.add(candidates[i].load->result(), chain[0]);
     loads.insert(candidates[i].load);
   }
   loop.setOperands(operands);
@@ -127,7 +143,7 @@ void pipelineLoads(Module& module) {
     walk(kernel->body, [&](Op& op) {
       if (op.kind() == OpKind::For) loops.push_back(&op);
     });
-    for (Op* loop : loops) pipelineLoop(*loop, written);
+    for (Op* loop : loops) pipelineLoop(*loop, written, kernel->launch.numStages);
   }
 }
 

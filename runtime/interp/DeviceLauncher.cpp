@@ -415,7 +415,10 @@ void lowerInto(DeviceLauncher::Compiled& compiled, LoopLowering& lowering, Confi
   }
   tir::walk(lowered.module->kernels[0]->body, [&](const tir::Op& op) {
     if (op.kind() == tir::OpKind::For)
-      tir::walk(op.regions()[0]->body(), [&](const tir::Op& inner) { dims.shape.loadsInLoops |= inner.kind() == tir::OpKind::Load; });
+      tir::walk(op.regions()[0]->body(), [&](const tir::Op& inner) {
+        dims.shape.loadsInLoops |= inner.kind() == tir::OpKind::Load;
+        dims.shape.dotInLoops |= inner.kind() == tir::OpKind::Dot;
+      });
   });
   compiled.module = std::move(lowered.module);
   compiled.tensorArgs.clear();

@@ -56,6 +56,7 @@ SearchSpace::SearchSpace(LoopShape shape) : shape_(std::move(shape)) {
   if (gridDims == 1 && gridExtent >= 8 * shape_.smCount) pidTypes_.push_back("persistent_blocked");
   stages_ = {1};
   if (shape_.loadsInLoops) stages_.push_back(2);
+  if (shape_.loadsInLoops && shape_.dotInLoops) stages_.insert(stages_.end(), {3, 4});
   l2Groupings_ = {1};
   if (gridDims >= 2) {
     l2Groupings_ = {1, 2, 4, 8, 16, 32, 64};
@@ -172,6 +173,25 @@ std::vector<LoopConfig> SearchSpace::heuristicSeeds(const LoopConfig& defaults) 
         c.pidType = "persistent_blocked";
         add(c);
       }
+    }
+  }
+  std::vector<size_t> gridDims;
+  for (size_t i = 0; i < shape_.dims.size(); ++i)
+    if (shape_.dims[i].grid) gridDims.push_back(i);
+  if (shape_.dotInLoops && gridDims.size() >= 2) {
+    struct DotTile {
+      int64_t m, n, k, warps, stages;
+    };
+    for (const DotTile& tile : {DotTile{128, 128, 64, 4, 3}, DotTile{128, 128, 32, 4, 4}, DotTile{128, 256, 64, 8, 3},
+                                DotTile{64, 128, 64, 4, 3}, DotTile{128, 64, 64, 4, 3}}) {
+      LoopConfig c = base;
+      // The last two grid dims are the dot's M and N; batch dims take 1, the rest (K) k.
+      for (size_t i = 0; i < c.blockSizes.size(); ++i) c.blockSizes[i] = shape_.dims[i].grid ? 1 : tile.k;
+      c.blockSizes[gridDims[gridDims.size() - 2]] = tile.m;
+      c.blockSizes[gridDims.back()] = tile.n;
+      c.numWarps = tile.warps;
+      c.numStages = tile.stages;
+      add(c);
     }
   }
   return seeds;

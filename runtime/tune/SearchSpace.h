@@ -7,7 +7,8 @@
 //   than the GPU has SMs;
 // - l2_groupings and loop_orders, only for a grid of two or more dims;
 // - num_stages 1 or 2, only for a loop with an inner loop that loads (what the
-//   pipeline-loads pass changes).
+//   pipeline-loads pass changes); up to 4 where that loop has a dot, whose
+//   operands the GPU backend pipelines through shared memory.
 // A config must also fit the register budget (withinRegisterBudget), which the
 // tuner checks on each candidate's tile IR, and the GPU's shared memory, which it checks
 // on its PTX.
@@ -33,6 +34,7 @@ struct LoopShape {
   std::vector<TileDim> dims;
   int64_t smCount = 132;  // of the GPU (persistent programs); any number on the CPU
   bool loadsInLoops = false;  // an inner loop loads: num_stages matters
+  bool dotInLoops = false;    // an inner loop has a dot: deeper pipelines and dot-sized tiles
 };
 
 // At most this many elements of the largest tile per thread (about 128 f32 registers):
@@ -66,7 +68,9 @@ class SearchSpace {
   // Where the search starts: `defaults` (the default config), the same with num_warps
   // doubled and halved, and, for memory-bound shapes, grid tiles of about 1024 to 4096
   // elements with 4 and 8 warps (a program per SM-sized slice of the data), and the
-  // persistent variant of the best guess. Clamped into the space, without repeats.
+  // persistent variant of the best guess; for loops with a dot, the usual
+  // tensor-core tiles (128x128 and thereabouts, K of 32 or 64, 3 or 4
+  // stages). Clamped into the space, without repeats.
   std::vector<LoopConfig> heuristicSeeds(const LoopConfig& defaults) const;
   // A config with every knob drawn uniformly, whose block sizes multiply to no more than
   // the register budget allows.
