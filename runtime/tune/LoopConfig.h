@@ -17,7 +17,7 @@ struct LoopConfig {
   std::string pidType = "flat";
   int64_t l2Grouping = 1;          // 1: off
   std::vector<int64_t> loopOrder;  // empty: source order
-  int64_t numStages = 1;           // 2: loops load one iteration ahead (pipeline-loads)
+  int64_t numStages = 1;           // S >= 2: loops load S - 1 iterations ahead (pipeline-loads)
 
   auto fields() const { return std::tie(blockSizes, numWarps, pidType, l2Grouping, loopOrder, numStages); }
   bool operator==(const LoopConfig& other) const { return fields() == other.fields(); }

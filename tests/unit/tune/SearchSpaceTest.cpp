@@ -136,3 +136,24 @@ TEST_CASE("num_stages only for a loop with an inner loop that loads") {
   CHECK(switched);
   CHECK(configArguments(LoopConfig{{4, 64}, 4, "flat", 1, {}, 2}) == "block_sizes=[4, 64], num_warps=4, num_stages=2");
 }
+
+TEST_CASE("a loop with a dot gets up to 4 stages and tensor-core tile seeds") {
+  // A matmul: grid dims M and N, then K, whose inner loop loads and has a dot.
+  LoopShape matmul = shape({{4096, true}, {4096, true}, {4096, false}});
+  matmul.loadsInLoops = true;
+  matmul.dotInLoops = true;
+  SearchSpace space(matmul);
+  CHECK(space.stageChoices() == std::vector<int64_t>{1, 2, 3, 4});
+  LoopConfig defaults;
+  defaults.blockSizes = {64, 64, 32};
+  std::vector<LoopConfig> seeds = space.heuristicSeeds(defaults);
+  std::set<LoopConfig> unique(seeds.begin(), seeds.end());
+  // (Clamped into the space: the grid's loop order spelled out.)
+  CHECK(unique.count(LoopConfig{{128, 128, 64}, 4, "flat", 1, {0, 1}, 3}) == 1);
+  CHECK(unique.count(LoopConfig{{128, 256, 64}, 8, "flat", 1, {0, 1}, 3}) == 1);
+  // Without a dot, the same loop keeps two stages and no such seeds.
+  matmul.dotInLoops = false;
+  SearchSpace plain(matmul);
+  CHECK(plain.stageChoices() == std::vector<int64_t>{1, 2});
+  for (const LoopConfig& seed : plain.heuristicSeeds(defaults)) CHECK(seed.numStages <= 2);
+}
