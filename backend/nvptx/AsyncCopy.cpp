@@ -127,7 +127,6 @@ void KernelCodegen::asyncCopy(const tir::Op& op) {
   llvm::Value* base = scalar(op.operand(0));
   llvm::Value* slotAddress = ringAddress(result);
   int64_t columns = type.shape[1];
-  int columnBits = log2Exact(columns);
   llvm::Value* fromThread = threadElementBits(layout);
   // Masked-off vectors copy 0 bytes: cp.async fills the rest with zeros.
   std::string text = fmt::format("cp.async.{}.shared.global [$0], [$1], {}, $2;", bytes == 16 ? "cg" : "ca", bytes);
@@ -135,10 +134,7 @@ void KernelCodegen::asyncCopy(const tir::Op& op) {
   auto* copy = llvm::InlineAsm::get(type32, text, "r,l,r,~{memory}", true);
   for (int64_t group = 0; group < layout.slots(); group += width) {
     llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(layout.elementBitsOfSlot(group)));
-    llvm::Value* row = b_.CreateLShr(element, static_cast<uint64_t>(columnBits));
-    llvm::Value* column = b_.CreateAnd(element, static_cast<uint64_t>(columns - 1));
-    llvm::Value* destination = b_.CreateGEP(b_.getInt8Ty(), slotAddress, swizzledOffset(row, column, columns));
-    llvm::Value* shared32 = b_.CreateTrunc(b_.CreatePtrToInt(destination, b_.getInt64Ty()), b_.getInt32Ty());
+    llvm::Value* shared32 = sharedAddress32(swizzledAddress(slotAddress, element, columns));
     llvm::Value* source = b_.CreateGEP(memoryType(type.dtype), base, offsets[group]);
     llvm::Value* size = b_.getInt32(static_cast<uint32_t>(bytes));
     if (mask) size = b_.CreateSelect(on[group], size, b_.getInt32(0));

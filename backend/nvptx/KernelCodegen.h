@@ -116,9 +116,11 @@ class KernelCodegen {
   void dot(const tir::Op& op);
   // ---- tensor cores (TensorCore.cpp) ----
   void tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts);
-  // The byte offset of element (row, column) of a row-major 16-bit tile with
-  // `columns` columns in shared memory, its 16-byte chunks swizzled by row.
-  llvm::Value* swizzledOffset(llvm::Value* row, llvm::Value* column, int64_t columns);
+  // The address of element `element` (row-major index) of a 16-bit tile with
+  // `columns` columns at `tile` in shared memory, its 16-byte chunks swizzled by row.
+  llvm::Value* swizzledAddress(llvm::Value* tile, llvm::Value* element, int64_t columns);
+  // A shared-memory address as the 32-bit operand PTX instructions on .shared take.
+  llvm::Value* sharedAddress32(llvm::Value* address);
   // Writes a 2-D 16-bit tile held in `layout` to shared memory at `byteOffset`,
   // swizzled row-major, with vector stores.
   void stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset);

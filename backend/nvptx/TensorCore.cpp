@@ -19,7 +19,9 @@ constexpr int kChunkBytes = 16;  // what one lane of ldmatrix reads: eight 16-bi
 
 }  // namespace
 
-llvm::Value* KernelCodegen::swizzledOffset(llvm::Value* row, llvm::Value* column, int64_t columns) {
+llvm::Value* KernelCodegen::swizzledAddress(llvm::Value* tile, llvm::Value* element, int64_t columns) {
+  llvm::Value* row = b_.CreateLShr(element, static_cast<uint64_t>(log2Exact(columns)));
+  llvm::Value* column = b_.CreateAnd(element, static_cast<uint64_t>(columns - 1));
   // Chunks of a row, and how many rows share one 128-byte span of banks.
   int64_t chunks = columns * 2 / kChunkBytes;
   int64_t rowsPerSpan = std::max<int64_t>(1, 8 / chunks);
@@ -28,7 +30,8 @@ llvm::Value* KernelCodegen::swizzledOffset(llvm::Value* row, llvm::Value* column
                                       static_cast<uint64_t>(patterns - 1));
   llvm::Value* chunk = b_.CreateXor(b_.CreateLShr(column, 3), swizzle);
   llvm::Value* chunkIndex = b_.CreateAdd(b_.CreateMul(row, b_.getInt32(static_cast<uint32_t>(chunks))), chunk);
-  return b_.CreateAdd(b_.CreateMul(chunkIndex, b_.getInt32(kChunkBytes)), b_.CreateShl(b_.CreateAnd(column, 7), 1));
+  llvm::Value* offset = b_.CreateAdd(b_.CreateMul(chunkIndex, b_.getInt32(kChunkBytes)), b_.CreateShl(b_.CreateAnd(column, 7), 1));
+  return b_.CreateGEP(b_.getInt8Ty(), tile, offset);
 }
 
 void KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset) {
@@ -42,17 +45,18 @@ void KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, cons
   int64_t width = int64_t{1} << vectorBits;
   llvm::Value* fromThread = threadElementBits(layout);
   llvm::Type* vectorType = llvm::FixedVectorType::get(elementType(type.dtype), static_cast<unsigned>(width));
+  llvm::Value* tile = b_.CreateConstGEP1_64(b_.getInt8Ty(), shared_, static_cast<uint64_t>(scratchBase_ + byteOffset));
   for (int64_t first = 0; first < layout.slots(); first += width) {
     llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(layout.elementBitsOfSlot(first)));
-    llvm::Value* row = b_.CreateLShr(element, static_cast<uint64_t>(columnBits));
-    llvm::Value* column = b_.CreateAnd(element, static_cast<uint64_t>(columns - 1));
     llvm::Value* vector = llvm::UndefValue::get(vectorType);
     for (int64_t i = 0; i < width; ++i) vector = b_.CreateInsertElement(vector, slots[first + i], static_cast<uint64_t>(i));
-    llvm::Value* address =
-        b_.CreateGEP(b_.getInt8Ty(), shared_,
-                     b_.CreateAdd(b_.getInt32(static_cast<uint32_t>(scratchBase_ + byteOffset)), swizzledOffset(row, column, columns)));
+    llvm::Value* address = swizzledAddress(tile, element, columns);
     b_.CreateAlignedStore(vector, address, llvm::Align(static_cast<uint64_t>(width * 2)));
   }
+}
+
+llvm::Value* KernelCodegen::sharedAddress32(llvm::Value* address) {
+  return b_.CreateTrunc(b_.CreatePtrToInt(address, b_.getInt64Ty()), b_.getInt32Ty());
 }
 
 std::vector<llvm::Value*> KernelCodegen::loadMatrices(llvm::Value* address, int count, bool transpose) {
@@ -65,8 +69,8 @@ std::vector<llvm::Value*> KernelCodegen::loadMatrices(llvm::Value* address, int 
                                  transpose ? ".trans" : "", outputs, count);
   std::vector<llvm::Type*> results(static_cast<size_t>(count), b_.getInt32Ty());
   auto* type = llvm::FunctionType::get(llvm::StructType::get(context_, results), {b_.getInt32Ty()}, false);
-  llvm::Value* shared32 = b_.CreateTrunc(b_.CreatePtrToInt(address, b_.getInt64Ty()), b_.getInt32Ty());
-  llvm::Value* loaded = b_.CreateCall(type, llvm::InlineAsm::get(type, text, constraints + "r", true), {shared32});
+  llvm::Value* loaded =
+      b_.CreateCall(type, llvm::InlineAsm::get(type, text, constraints + "r", true), {sharedAddress32(address)});
   std::vector<llvm::Value*> registers;
   for (int i = 0; i < count; ++i) registers.push_back(b_.CreateExtractValue(loaded, static_cast<unsigned>(i)));
   return registers;
@@ -104,9 +108,7 @@ Slots KernelCodegen::fragmentsFromShared(const tir::Type& type, const Layout& fr
     int64_t fromSlot = rows.elementBitsOfSlot(slot);
     if (fromSlot & 7) continue;  // one ldmatrix per chunk-aligned row set
     llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(fromSlot));
-    llvm::Value* row = b_.CreateLShr(element, static_cast<uint64_t>(columnBits));
-    llvm::Value* column = b_.CreateAnd(element, static_cast<uint64_t>(columns - 1));
-    llvm::Value* address = b_.CreateGEP(b_.getInt8Ty(), tile, swizzledOffset(row, column, columns));
+    llvm::Value* address = swizzledAddress(tile, element, columns);
     std::vector<llvm::Value*> registers = loadMatrices(address, count, isB);
     for (int matrix = 0; matrix < count; ++matrix) {
       llvm::Value* halves = b_.CreateBitCast(registers[static_cast<size_t>(matrix)], pair);
