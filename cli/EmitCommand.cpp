@@ -159,7 +159,7 @@ void addEmitCommand(CLI::App& app, int* status) {
       ->needs("--kernel");
   emit->add_flag("--no-cache", options->noCache, "Compile PTX again instead of reading $HEL_CACHE_DIR (~/.cache/hel)");
   emit->add_option("--arch", options->arch, "GPU architecture for --llvm and --ptx")
-      ->check(CLI::IsMember({"sm_80", "sm_86", "sm_89", "sm_90"}));
+      ->check(CLI::IsMember({"sm_80", "sm_86", "sm_89", "sm_90", "sm_90a"}));
   emit->add_option_function<std::string>(
       "--passes", [options](const std::string& value) { options->passes = value; },
       "Tile IR passes to run, comma-separated (default: the whole pipeline; empty: none)")

@@ -65,6 +65,8 @@ int64_t epochMs(std::chrono::system_clock::time_point when) {
 
 // ---- the worker --------------------------------------------------------------------
 
+constexpr std::chrono::milliseconds kReplayGrace{3000};
+
 void writeEvent(const tune::Event& event) {
   std::string line = tune::encode(event);
   // One write per line: a line under PIPE_BUF bytes reaches the supervisor whole, even if
@@ -81,6 +83,10 @@ int runWorker(const TuneCommandOptions& options) {
   if (!file) return kExitUsage;
   tune::Journal journal = tune::Journal::parse(readFile(options.workerJournal).value_or(""));
   auto left = std::chrono::milliseconds(options.workerDeadlineMs - epochMs(std::chrono::system_clock::now()));
+  // A worker that takes over from one that died replays its predecessors' outcomes before
+  // it can choose anything; past the deadline it still gets a moment for that (replays
+  // launch nothing) and for timing the finalists, or all their results would be lost.
+  if (!journal.events().empty()) left = std::max(left, kReplayGrace);
   interp::TunerSettings settings = tunerSettings(options.tune);
   settings.search.deadline = Clock::now() + left;
   settings.journal = &journal;

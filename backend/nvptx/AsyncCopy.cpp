@@ -82,7 +82,8 @@ void KernelCodegen::planAsyncCopies() {
       if (!copies) continue;
       size_t ring = rings_.size();
       slots = static_cast<int>(chain.size()) + 1;
-      int64_t slotBytes = (argument->type().numElements() * 2 + 127) / 128 * 128;
+      int64_t alignment = warpGroupMma_ ? kSwizzleAtomBytes : 128;
+      int64_t slotBytes = (argument->type().numElements() * 2 + alignment - 1) / alignment * alignment;
       rings_.push_back({offset, slotBytes, slots});
       offset += slots * slotBytes;
       ++rings;
@@ -126,7 +127,6 @@ void KernelCodegen::asyncCopy(const tir::Op& op) {
   Slots on = mask ? get(mask, layout) : Slots{};
   llvm::Value* base = scalar(op.operand(0));
   llvm::Value* slotAddress = ringAddress(result);
-  int64_t columns = type.shape[1];
   llvm::Value* fromThread = threadElementBits(layout);
   // Masked-off vectors copy 0 bytes: cp.async fills the rest with zeros.
   std::string text = fmt::format("cp.async.{}.shared.global [$0], [$1], {}, $2;", bytes == 16 ? "cg" : "ca", bytes);
@@ -134,7 +134,7 @@ void KernelCodegen::asyncCopy(const tir::Op& op) {
   auto* copy = llvm::InlineAsm::get(type32, text, "r,l,r,~{memory}", true);
   for (int64_t group = 0; group < layout.slots(); group += width) {
     llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(layout.elementBitsOfSlot(group)));
-    llvm::Value* shared32 = sharedAddress32(swizzledAddress(slotAddress, element, columns));
+    llvm::Value* shared32 = sharedAddress32(swizzledAddress(slotAddress, element, type.shape));
     llvm::Value* source = b_.CreateGEP(memoryType(type.dtype), base, offsets[group]);
     llvm::Value* size = b_.getInt32(static_cast<uint32_t>(bytes));
     if (mask) size = b_.CreateSelect(on[group], size, b_.getInt32(0));

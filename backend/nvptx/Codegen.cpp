@@ -61,7 +61,7 @@ Built build(const tir::Kernel& kernel, const Target& target) {
   built.module->setTargetTriple(kTriple);
   llvm::TargetMachine& machine = targetMachine(target.arch);
   built.module->setDataLayout(machine.createDataLayout());
-  KernelCodegen codegen(kernel, *built.module);
+  KernelCodegen codegen(kernel, *built.module, target);
   codegen.emit();
   built.threads = codegen.threads();
   built.sharedBytes = codegen.sharedBytes();

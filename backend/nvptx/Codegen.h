@@ -17,7 +17,10 @@
 namespace hel::nvptx {
 
 struct Target {
-  std::string arch = "sm_90";  // sm_80 or sm_90
+  // sm_80, sm_90, or sm_90a: sm_90 with Hopper's arch-specific instructions
+  // (wgmma), which only sm_90 chips run.
+  std::string arch = "sm_90";
+  bool hasWarpGroupMma() const { return arch == "sm_90a"; }
 };
 
 struct Ptx {

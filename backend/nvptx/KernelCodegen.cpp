@@ -15,13 +15,14 @@ int threadBitsOf(const tir::Kernel& kernel) { return log2Exact(32 * kernel.launc
 
 }  // namespace
 
-KernelCodegen::KernelCodegen(const tir::Kernel& kernel, llvm::Module& module)
+KernelCodegen::KernelCodegen(const tir::Kernel& kernel, llvm::Module& module, const Target& target)
     : kernel_(kernel),
       module_(module),
       context_(module.getContext()),
       b_(context_),
       threadBits_(threadBitsOf(kernel)),
-      layouts_(kernel, threadBits_),
+      warpGroupMma_(target.hasWarpGroupMma()),
+      layouts_(kernel, threadBits_, warpGroupMma_),
       axisInfo_(kernel) {}
 
 llvm::Type* KernelCodegen::elementType(DType dtype) const {
@@ -109,7 +110,7 @@ void KernelCodegen::emit() {
   shared_ = new llvm::GlobalVariable(module_, llvm::ArrayType::get(b_.getInt8Ty(), 0), false,
                                      llvm::GlobalValue::ExternalLinkage, nullptr, "hel_shared", nullptr,
                                      llvm::GlobalValue::NotThreadLocal, 3);
-  shared_->setAlignment(llvm::Align(16));
+  shared_->setAlignment(llvm::Align(warpGroupMma_ ? kSwizzleAtomBytes : 16));
 
   llvm::BasicBlock* entry = llvm::BasicBlock::Create(context_, "entry", function_);
   b_.SetInsertPoint(entry);
@@ -336,6 +337,8 @@ void KernelCodegen::emitFor(const tir::Op& op) {
     // This iteration's copies have landed, for every thread; and every thread
     // is done with the slots the body's copies overwrite.
     asyncInstruction(fmt::format("cp.async.wait_group {};", pending->second));
+    // wgmma reads shared memory through the async proxy, cp.async wrote it through the generic one.
+    if (warpGroupMma_) asyncInstruction("fence.proxy.async.shared::cta;");
     barrier();
   }
   emitBlock(body);

@@ -35,7 +35,7 @@ using Slots = std::vector<llvm::Value*>;
 
 class KernelCodegen {
  public:
-  KernelCodegen(const tir::Kernel& kernel, llvm::Module& module);
+  KernelCodegen(const tir::Kernel& kernel, llvm::Module& module, const Target& target);
 
   void emit();
   int64_t threads() const { return int64_t{1} << threadBits_; }
@@ -116,20 +116,29 @@ class KernelCodegen {
   void dot(const tir::Op& op);
   // ---- tensor cores (TensorCore.cpp) ----
   void tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts);
-  // The address of element `element` (row-major index) of a 16-bit tile with
-  // `columns` columns at `tile` in shared memory, its 16-byte chunks swizzled by row.
-  llvm::Value* swizzledAddress(llvm::Value* tile, llvm::Value* element, int64_t columns);
+  // The address of element `element` (row-major index) of a 2-D 16-bit tile of
+  // `shape` at `tile` in shared memory: in panels of at most 64 columns, each
+  // row-major with its 16-byte chunks swizzled by row.
+  llvm::Value* swizzledAddress(llvm::Value* tile, llvm::Value* element, const std::vector<int64_t>& shape);
   // A shared-memory address as the 32-bit operand PTX instructions on .shared take.
   llvm::Value* sharedAddress32(llvm::Value* address);
   // Writes a 2-D 16-bit tile held in `layout` to shared memory at `byteOffset`,
   // swizzled row-major, with vector stores.
   void stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset);
+  // The dot with wgmma (sm_90a): both operands in shared memory, read through descriptors.
+  void warpGroupDot(const tir::Op& op, const Layout& accumulator);
+  // A wgmma shared-memory matrix descriptor for a swizzled tile at `tile`
+  // whose rows (in a panel) are `rowBytes` long, panels `leadingBytes` apart.
+  llvm::Value* matrixDescriptor(llvm::Value* tile, int64_t rowBytes, int64_t leadingBytes);
   // ldmatrix of `count` 8x8 matrices (.trans: transposed), one row address per lane.
   std::vector<llvm::Value*> loadMatrices(llvm::Value* address, int count, bool transpose);
   // An operand of a tensor-core dot (a, or b when isB) in shared memory at
   // `tile` (swizzled row-major), read in its fragment layout with ldmatrix.
   Slots fragmentsFromShared(const tir::Type& type, const Layout& fragment, bool isB, llvm::Value* tile);
 
+  // Where wgmma's 128-byte swizzle pattern repeats (8 rows of 128 bytes): the
+  // tiles it reads start at multiples of this.
+  static constexpr int64_t kSwizzleAtomBytes = 1024;
   // ---- asynchronous copies (AsyncCopy.cpp) ----
   // A ring of shared-memory slots, one per pipeline stage, for a pipelined dot operand.
   struct Ring {
@@ -162,6 +171,7 @@ class KernelCodegen {
   llvm::LLVMContext& context_;
   llvm::IRBuilder<> b_;
   int threadBits_;
+  bool warpGroupMma_;  // the target has wgmma (sm_90a)
   LayoutAssignment layouts_;
   tir::AxisInfo axisInfo_;
   llvm::Function* function_ = nullptr;

@@ -151,6 +151,25 @@ std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int thread
   return layouts;
 }
 
+std::optional<MmaLayouts> wgmmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits) {
+  int mBits = log2Exact(m), nBits = log2Exact(n), kBits = log2Exact(k);
+  int groupBits = threadBits - 7;
+  if (groupBits < 0 || mBits - 6 < groupBits || nBits < 4 || nBits > 8 || kBits < 4) return std::nullopt;
+  constexpr int r = Layout::kRegister;
+  // N: a register for the column pair, lanes 0-1, registers for the 8-column groups.
+  std::vector<int> bits = {r, 0, 1};
+  for (int b = 3; b < nBits; ++b) bits.push_back(r);
+  // M: lanes 2-4 the row in an 8-row group, a register the half of 16 rows,
+  // the warp in its group, registers the 64-row tiles, the warpgroup on top.
+  for (int b : {2, 3, 4, r, 5, 6}) bits.push_back(b);
+  for (int b = 6; b < mBits; ++b) bits.push_back(b >= mBits - groupBits ? 7 + (b - (mBits - groupBits)) : r);
+  MmaLayouts layouts;
+  layouts.accumulator.bits = std::move(bits);
+  layouts.accumulator.threadBits = threadBits;
+  layouts.warpGroup = true;
+  return layouts;
+}
+
 Layout dropDims(const Layout& layout, const std::vector<int64_t>& shape, const std::vector<bool>& dropped) {
   std::vector<int> offsets = dimBitOffsets(shape);
   Layout result;

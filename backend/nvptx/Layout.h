@@ -79,8 +79,17 @@ Layout reductionLayout(const std::vector<int64_t>& shape, int threadBits);
 // Null when M < 16, N < 8 or K < 16.
 struct MmaLayouts {
   Layout a, b, accumulator;
+  bool warpGroup = false;  // wgmma: a and b are read from shared memory, not fragments
 };
 std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits);
+
+// The accumulator layout of Hopper's wgmma m64nNk16 (the operands stay in
+// shared memory): each warpgroup (four warps) takes a contiguous block of M,
+// in 64-row instruction tiles, each of its warps 16 rows of them, and all of
+// N, each warp's part of an instruction tile laid out as mma.sync's
+// accumulator. Null unless the threads are whole warpgroups with 64 rows
+// each at least, 16 <= N <= 256 and K >= 16.
+std::optional<MmaLayouts> wgmmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits);
 
 // `layout` of a tile of `shape` without the bits of the dims where `dropped`
 // is true: the layout of a reduction's result, or the layout a broadcast's

@@ -2,7 +2,8 @@
 
 namespace hel::nvptx {
 
-LayoutAssignment::LayoutAssignment(const tir::Kernel& kernel, int threadBits) : threadBits_(threadBits) {
+LayoutAssignment::LayoutAssignment(const tir::Kernel& kernel, int threadBits, bool warpGroupMma)
+    : threadBits_(threadBits), warpGroupMma_(warpGroupMma) {
   tir::walk(kernel.body, [&](const tir::Op& op) {
     for (const tir::Value* operand : op.operands()) users_[operand].push_back(&op);
     if (op.kind() == tir::OpKind::Load || op.kind() == tir::OpKind::Store || op.kind() == tir::OpKind::Atomic)
@@ -44,6 +45,8 @@ std::optional<MmaLayouts> LayoutAssignment::tensorCoreLayouts(const tir::Op& dot
   const tir::Type& b = dot.operand(1)->type();
   bool halves = a.dtype == DType::Float16 || a.dtype == DType::BFloat16;
   if (a.rank() != 2 || !halves || dot.result()->type().dtype != DType::Float32) return std::nullopt;
+  if (warpGroupMma_)
+    if (std::optional<MmaLayouts> wgmma = wgmmaLayouts(a.shape[0], b.shape[1], a.shape[1], threadBits_)) return wgmma;
   return mmaLayouts(a.shape[0], b.shape[1], a.shape[1], threadBits_);
 }
 

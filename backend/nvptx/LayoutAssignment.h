@@ -32,13 +32,15 @@ namespace hel::nvptx {
 
 class LayoutAssignment {
  public:
-  LayoutAssignment(const tir::Kernel& kernel, int threadBits);
+  // warpGroupMma: the target has wgmma (Hopper), which tensor-core dots use where they fit.
+  LayoutAssignment(const tir::Kernel& kernel, int threadBits, bool warpGroupMma);
 
   // The layout `value` (a tile) is computed in, or null when it is
   // rematerialized in its users' layouts.
   const Layout* layoutOf(const tir::Value* value) const;
   // A dot's tensor-core layouts: f16 or bf16 operands, an f32 accumulator, 2-D
-  // tiles of at least 16x8x16; else none (the FMA dot).
+  // tiles of at least 16x8x16; else none (the FMA dot). wgmma's where the
+  // target has it and the tile fits (wgmmaLayouts), else mma.sync's.
   std::optional<MmaLayouts> tensorCoreLayouts(const tir::Op& dot) const;
   // The layout of `value` where it has one, else the preferred one of its shape.
   Layout layoutOrPreferred(const tir::Value* value) const;
@@ -54,6 +56,7 @@ class LayoutAssignment {
   void set(const tir::Value* value, Layout layout) { layouts_[value] = std::move(layout); }
 
   int threadBits_;
+  bool warpGroupMma_;
   std::set<std::vector<int64_t>> accessedShapes_;     // of loads, stores and atomics
   std::set<std::vector<int64_t>> lastDimReducedShapes_;
   std::unordered_map<const tir::Value*, Layout> layouts_;

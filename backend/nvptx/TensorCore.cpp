@@ -7,6 +7,11 @@
 // gives each lane whole fragment registers (ldmatrix.trans for b, whose
 // fragments run down K). The rows' 16-byte chunks are XOR-swizzled by row so
 // that the eight row addresses of one ldmatrix phase fall in distinct banks.
+// Rows wider than 128 bytes are cut into panels of 64 columns, stored one
+// after another. For rows of 32, 64 and 128 bytes this is exactly the
+// 32-, 64- and 128-byte swizzled layout of Hopper's wgmma (the operand is
+// K-major for a, MN-major for b), so wgmma reads the same tiles in place
+// through shared-memory descriptors.
 #include <fmt/format.h>
 #include <llvm/IR/InlineAsm.h>
 
@@ -16,12 +21,19 @@ namespace hel::nvptx {
 namespace {
 
 constexpr int kChunkBytes = 16;  // what one lane of ldmatrix reads: eight 16-bit elements
+constexpr int64_t kPanelColumns = 64;  // 128 bytes: the widest swizzle pattern
 
 }  // namespace
 
-llvm::Value* KernelCodegen::swizzledAddress(llvm::Value* tile, llvm::Value* element, int64_t columns) {
-  llvm::Value* row = b_.CreateLShr(element, static_cast<uint64_t>(log2Exact(columns)));
-  llvm::Value* column = b_.CreateAnd(element, static_cast<uint64_t>(columns - 1));
+llvm::Value* KernelCodegen::swizzledAddress(llvm::Value* tile, llvm::Value* element, const std::vector<int64_t>& shape) {
+  int64_t rows = shape[0], columns = std::min(shape[1], kPanelColumns);
+  llvm::Value* row = b_.CreateLShr(element, static_cast<uint64_t>(log2Exact(shape[1])));
+  llvm::Value* column = b_.CreateAnd(element, static_cast<uint64_t>(shape[1] - 1));
+  if (shape[1] > kPanelColumns) {
+    llvm::Value* panel = b_.CreateLShr(column, static_cast<uint64_t>(log2Exact(kPanelColumns)));
+    tile = b_.CreateGEP(b_.getInt8Ty(), tile, b_.CreateMul(panel, b_.getInt32(static_cast<uint32_t>(rows * kPanelColumns * 2))));
+    column = b_.CreateAnd(column, static_cast<uint64_t>(kPanelColumns - 1));
+  }
   // Chunks of a row, and how many rows share one 128-byte span of banks.
   int64_t chunks = columns * 2 / kChunkBytes;
   int64_t rowsPerSpan = std::max<int64_t>(1, 8 / chunks);
@@ -50,7 +62,7 @@ void KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, cons
     llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(layout.elementBitsOfSlot(first)));
     llvm::Value* vector = llvm::UndefValue::get(vectorType);
     for (int64_t i = 0; i < width; ++i) vector = b_.CreateInsertElement(vector, slots[first + i], static_cast<uint64_t>(i));
-    llvm::Value* address = swizzledAddress(tile, element, columns);
+    llvm::Value* address = swizzledAddress(tile, element, type.shape);
     b_.CreateAlignedStore(vector, address, llvm::Align(static_cast<uint64_t>(width * 2)));
   }
 }
@@ -108,7 +120,7 @@ Slots KernelCodegen::fragmentsFromShared(const tir::Type& type, const Layout& fr
     int64_t fromSlot = rows.elementBitsOfSlot(slot);
     if (fromSlot & 7) continue;  // one ldmatrix per chunk-aligned row set
     llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(fromSlot));
-    llvm::Value* address = swizzledAddress(tile, element, columns);
+    llvm::Value* address = swizzledAddress(tile, element, type.shape);
     std::vector<llvm::Value*> registers = loadMatrices(address, count, isB);
     for (int matrix = 0; matrix < count; ++matrix) {
       llvm::Value* halves = b_.CreateBitCast(registers[static_cast<size_t>(matrix)], pair);
@@ -120,7 +132,112 @@ Slots KernelCodegen::fragmentsFromShared(const tir::Type& type, const Layout& fr
   return out;
 }
 
+llvm::Value* KernelCodegen::matrixDescriptor(llvm::Value* tile, int64_t rowBytes, int64_t leadingBytes) {
+  // Start address, leading and stride byte offsets, all in 16-byte units; the
+  // stride is that of 8-row groups; swizzle mode 1, 2 or 3 for 128, 64 or 32 bytes.
+  uint64_t mode = rowBytes == 128 ? 1 : rowBytes == 64 ? 2 : 3;
+  uint64_t fixed = (static_cast<uint64_t>(leadingBytes >> 4) << 16) | (static_cast<uint64_t>(8 * rowBytes >> 4) << 32) |
+                   (mode << 62);
+  llvm::Value* start = b_.CreateLShr(b_.CreateAnd(sharedAddress32(tile), 0x3FFFF), 4);
+  return b_.CreateOr(b_.CreateZExt(start, b_.getInt64Ty()), fixed);
+}
+
+void KernelCodegen::warpGroupDot(const tir::Op& op, const Layout& accumulator) {
+  const tir::Type& aType = op.operand(0)->type();
+  const tir::Type& bType = op.operand(1)->type();
+  int64_t m = aType.shape[0], k = aType.shape[1], n = bType.shape[1];
+  int nBits = log2Exact(n);
+
+  // Both operands in shared memory: ring slots as they are, others staged,
+  // then made visible to wgmma's (async proxy) reads.
+  const tir::Value* operands[] = {op.operand(0), op.operand(1)};
+  llvm::Value* tiles[2];
+  int64_t offset = 0;
+  bool staged = false;
+  for (int i = 0; i < 2; ++i) {
+    if (isAsync(operands[i])) {
+      tiles[i] = ringAddress(operands[i]);
+      continue;
+    }
+    if (!staged) barrier();
+    staged = true;
+    Layout layout = layouts_.layoutOrPreferred(operands[i]);
+    stageSwizzled(get(operands[i], layout), layout, operands[i]->type(), offset);
+    tiles[i] = b_.CreateConstGEP1_64(b_.getInt8Ty(), shared_, static_cast<uint64_t>(scratchBase_ + offset));
+    offset += (operands[i]->type().numElements() * 2 + kSwizzleAtomBytes - 1) / kSwizzleAtomBytes * kSwizzleAtomBytes;
+  }
+  if (staged) {
+    asyncInstruction("fence.proxy.async.shared::cta;");
+    barrier();
+  }
+
+  // a is K-major (its rows run along K), b MN-major (its rows run along N,
+  // hence the transpose flag); each warpgroup takes its own rows of a.
+  int64_t aRowBytes = std::min(k, kPanelColumns) * 2, bRowBytes = std::min(n, kPanelColumns) * 2;
+  int64_t groupRows = m >> (threadBits_ - 7);
+  llvm::Value* group = b_.CreateLShr(threadId_, 7);
+  llvm::Value* aTile = b_.CreateGEP(b_.getInt8Ty(), tiles[0], b_.CreateMul(group, b_.getInt32(static_cast<uint32_t>(groupRows * aRowBytes))));
+  llvm::Value* aDescriptor = matrixDescriptor(aTile, aRowBytes, 16);
+  llvm::Value* bDescriptor = matrixDescriptor(tiles[1], bRowBytes, k * bRowBytes);
+  auto advanced = [&](llvm::Value* descriptor, int64_t bytes) {
+    return b_.CreateAdd(descriptor, b_.getInt64(static_cast<uint64_t>(bytes >> 4)));
+  };
+
+  Slots acc = get(op.operand(2), accumulator);
+  int64_t perTile = n / 2;  // accumulator registers of one 64-row instruction tile
+  int64_t mTiles = groupRows / 64, kSteps = k / 16;
+  std::vector<int64_t> accSlots;
+  for (int64_t tile = 0; tile < mTiles; ++tile)
+    for (int64_t i = 0; i < perTile; ++i) {
+      // Register i: columns 8 (i / 4) + (i & 1), row 8 ((i >> 1) & 1), of this lane's.
+      int64_t row = tile * 64 + ((i >> 1) & 1) * 8, column = (i >> 2) * 8 + (i & 1);
+      accSlots.push_back(accumulator.slotOfElement((row << nBits) | column));
+    }
+  int64_t registers = static_cast<int64_t>(accSlots.size());
+  std::vector<llvm::Value*> inputs;
+  std::vector<llvm::Type*> outputTypes(static_cast<size_t>(registers), b_.getFloatTy());
+  std::vector<llvm::Type*> inputTypes(static_cast<size_t>(registers), b_.getFloatTy());
+  std::string constraints;
+  for (int64_t i = 0; i < registers; ++i) constraints += "=f,";
+  for (int64_t i = 0; i < registers; ++i) {
+    constraints += fmt::format("{},", i);
+    inputs.push_back(acc[static_cast<size_t>(accSlots[static_cast<size_t>(i)])]);
+  }
+  auto operand = [&](llvm::Value* value) {
+    constraints += value->getType()->isIntegerTy(64) ? "l," : "r,";
+    inputTypes.push_back(value->getType());
+    inputs.push_back(value);
+    return fmt::format("${}", registers + static_cast<int64_t>(inputs.size()) - 1);
+  };
+  const char* type = aType.dtype == DType::Float16 ? "f16" : "bf16";
+  // One asm statement from the fence to the wait, so that nothing touches
+  // the accumulator registers while the instructions are in flight.
+  // The predicate scale-d: add to the accumulator (from a register, as setp wants).
+  std::string text =
+      fmt::format("{{\n.reg .pred p;\nsetp.ne.b32 p, {}, 0;\nwgmma.fence.sync.aligned;\n", operand(b_.getInt32(1)));
+  for (int64_t step = 0; step < kSteps; ++step) {
+    // K step: 32 bytes along a's rows (the next panel every 64 columns), 16 rows down b.
+    int64_t aBytes = (step * 16 / kPanelColumns) * m * aRowBytes + (step * 16 % kPanelColumns) * 2;
+    std::string bOperand = operand(advanced(bDescriptor, step * 16 * bRowBytes));
+    for (int64_t tile = 0; tile < mTiles; ++tile) {
+      std::string aOperand = operand(advanced(aDescriptor, aBytes + tile * 64 * aRowBytes));
+      std::string outputs;
+      for (int64_t i = 0; i < perTile; ++i) outputs += fmt::format("{}${}", i ? ", " : "", tile * perTile + i);
+      text += fmt::format("wgmma.mma_async.sync.aligned.m64n{}k16.f32.{}.{} {{{}}}, {}, {}, p, 1, 1, 0, 1;\n", n, type,
+                          type, outputs, aOperand, bOperand);
+    }
+  }
+  text += "wgmma.commit_group.sync.aligned;\nwgmma.wait_group.sync.aligned 0;\n}";
+  constraints.pop_back();
+  auto* asmType = llvm::FunctionType::get(llvm::StructType::get(context_, outputTypes), inputTypes, false);
+  llvm::Value* result = b_.CreateCall(asmType, llvm::InlineAsm::get(asmType, text, constraints + ",~{memory}", true), inputs);
+  for (int64_t i = 0; i < registers; ++i)
+    acc[static_cast<size_t>(accSlots[static_cast<size_t>(i)])] = b_.CreateExtractValue(result, static_cast<unsigned>(i));
+  tiles_[op.result()] = acc;
+}
+
 void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) {
+  if (layouts.warpGroup) return warpGroupDot(op, layouts.accumulator);
   const tir::Type& aType = op.operand(0)->type();
   const tir::Type& cType = op.operand(1)->type();
   DType input = aType.dtype;

@@ -16,9 +16,11 @@ std::unique_ptr<GpuRunner> GpuRunner::create(std::string* whyNot) {
 }
 
 GpuRunner::GpuRunner(cuda::CudaDevice& device) : device_(device) {
-  // PTX for the GPU at hand; sm_90 code runs on newer chips too.
-  std::string arch = device.properties().arch();
-  target_.arch = arch >= "sm_90" ? "sm_90" : "sm_80";
+  // PTX for the GPU at hand: sm_90a (wgmma) runs only on sm_90 chips; plain
+  // sm_90 code runs on newer ones too.
+  const cuda::DeviceProperties& chip = device.properties();
+  int version = chip.computeMajor * 10 + chip.computeMinor;
+  target_.arch = version == 90 ? "sm_90a" : version > 90 ? "sm_90" : "sm_80";
 }
 
 std::unique_ptr<GpuRunner::Compiled> GpuRunner::compile(const tir::Kernel& kernel) {

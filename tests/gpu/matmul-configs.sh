@@ -2,7 +2,9 @@
 # tests/gpu/matmul_f16.hel (f16 and bf16 tensor-core dots against the host's
 # f32 matmul, sizes that divide the tiles and sizes that do not) under tile
 # shapes from one instruction tile per warp to 256-wide tiles of 8 warps, with
-# and without loads pipelined one to three steps ahead.
+# and without loads pipelined one to three steps ahead; on sm_90 the tiles of
+# whole warpgroups go through wgmma, with 32-, 64- and 128-byte swizzles and
+# operands of several 64-column panels.
 #   bash tests/gpu/matmul-configs.sh [HEL]
 set -u
 hel=${1:-build/hel}
@@ -23,7 +25,13 @@ for config in \
   "block_sizes=[64,64,32],num_warps=4,num_stages=4" \
   "block_sizes=[16,8,16],num_warps=1,num_stages=3" \
   "block_sizes=[128,256,32],num_warps=8,num_stages=2" \
-  "block_sizes=[256,128,32],num_warps=8,num_stages=2"; do
+  "block_sizes=[256,128,32],num_warps=8,num_stages=2" \
+  "block_sizes=[64,16,16],num_warps=4" \
+  "block_sizes=[64,32,32],num_warps=4,num_stages=2" \
+  "block_sizes=[128,64,128],num_warps=4,num_stages=2" \
+  "block_sizes=[64,256,64],num_warps=4,num_stages=3" \
+  "block_sizes=[128,256,64],num_warps=8,num_stages=3" \
+  "block_sizes=[256,128,64],num_warps=8,num_stages=4"; do
   if out=$("$hel" run tests/gpu/matmul_f16.hel --device cuda --config "$config" 2>&1); then
     passed=$((passed + 1))
   else

@@ -70,7 +70,7 @@ TEST_CASE("layout assignment: a reduction's slice broadcasts back without moving
 )");
   REQUIRE(parsed.module);
   const tir::Kernel& kernel = *parsed.module->kernels[0];
-  LayoutAssignment layouts(kernel, 7);
+  LayoutAssignment layouts(kernel, 7, false);
   auto result = [&](size_t index) { return kernel.body.ops()[index]->result(); };
   CHECK(layouts.layoutOf(result(0)) == nullptr);  // arange: recomputed where used
   CHECK(layouts.layoutOf(result(2))->str() == "[r t0 t1 t2 t3 t4 t5 t6]");
@@ -99,7 +99,7 @@ TEST_CASE("layout assignment: a loop-carried value takes the layout its body giv
 )");
   REQUIRE(parsed.module);
   const tir::Kernel& kernel = *parsed.module->kernels[0];
-  LayoutAssignment layouts(kernel, 7);
+  LayoutAssignment layouts(kernel, 7, false);
   const tir::Op& loop = *kernel.body.ops()[6];
   CHECK(layouts.layoutOf(loop.regions()[0]->body().argument(1))->str() == "[t5 t6]");
   CHECK(layouts.layoutOf(loop.result(0))->str() == "[t5 t6]");
@@ -121,7 +121,7 @@ TEST_CASE("layout assignment: a tile loaded only to be broadcast is loaded in th
 )");
   REQUIRE(parsed.module);
   const tir::Kernel& kernel = *parsed.module->kernels[0];
-  LayoutAssignment layouts(kernel, 7);
+  LayoutAssignment layouts(kernel, 7, false);
   auto result = [&](size_t index) { return kernel.body.ops()[index]->result(); };
   // [4, 1024] is [r r t0..t6 r r r]: its rows are the top two register bits.
   CHECK(layouts.layoutOf(result(6))->str() == "[r r t0 t1 t2 t3 t4 t5 t6 r r r]");
@@ -145,4 +145,25 @@ TEST_CASE("mma.sync fragment layouts tile the instruction's layouts over warps")
   CHECK(four->a.replicatedThreadMask() == 1u << 6);
   CHECK(four->b.replicatedThreadMask() == 1u << 5);
   CHECK_FALSE(mmaLayouts(8, 8, 16, 7));
+}
+
+TEST_CASE("wgmma accumulator layouts give each warp 16 rows of each 64-row tile and each warpgroup a block of M") {
+  // One warpgroup on 64x16: the PTX ISA's m64nNk16 accumulator, d[i] of lane l
+  // in warp w at row 16w + l/4 (+8 for bit 1 of i), column 2 (l%4) + (i&1) + 8 (i/4).
+  std::optional<MmaLayouts> one = wgmmaLayouts(64, 16, 16, 7);
+  REQUIRE(one);
+  CHECK(one->warpGroup);
+  CHECK(one->accumulator.str() == "[r t0 t1 r t2 t3 t4 r t5 t6]");
+  CHECK(one->accumulator.replicatedThreadMask() == 0);
+  // Two warpgroups on 256x128: each takes 128 rows (thread bit 7 is row bit 7),
+  // as two 64-row instruction tiles (row bit 6 a register).
+  std::optional<MmaLayouts> two = wgmmaLayouts(256, 128, 64, 8);
+  REQUIRE(two);
+  CHECK(two->accumulator.str() == "[r t0 t1 r r r r t2 t3 t4 r t5 t6 r t7]");
+  CHECK(two->accumulator.slots() == 128);
+  // Not whole warpgroups, too few rows for the warpgroups, N under 16 or over 256.
+  CHECK_FALSE(wgmmaLayouts(64, 64, 16, 6));
+  CHECK_FALSE(wgmmaLayouts(64, 64, 16, 8));
+  CHECK_FALSE(wgmmaLayouts(64, 8, 16, 7));
+  CHECK_FALSE(wgmmaLayouts(64, 512, 16, 7));
 }
