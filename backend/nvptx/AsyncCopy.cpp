@@ -12,7 +12,10 @@
 // the S - 2 iterations after this one) and one barrier make the current
 // slot's copy visible to every thread and make sure every thread has finished
 // reading the slot of the previous iteration, which the body's copy then
-// overwrites while the dot works on the current one.
+// overwrites while the dot works on the current one. A wgmma dot leaves its
+// instructions running into the next iteration (TensorCore.cpp), so its
+// rings have one slot more and the body's copy goes to the slot read two
+// iterations before.
 #include <fmt/format.h>
 #include <llvm/IR/InlineAsm.h>
 
@@ -54,12 +57,16 @@ void KernelCodegen::planAsyncCopies() {
       return user->kind() == tir::OpKind::Dot && layouts_.tensorCoreLayouts(*user) && user->operand(2) != value;
     });
   };
+  auto warpGroupOperandOnly = [&](const tir::Value* value) {
+    const std::vector<const tir::Op*>& of = users[value];
+    return std::all_of(of.begin(), of.end(), [&](const tir::Op* user) { return layouts_.tensorCoreLayouts(*user)->warpGroup; });
+  };
   int64_t offset = 0;
   tir::walk(kernel_.body, [&](const tir::Op& loop) {
     if (loop.kind() != tir::OpKind::For) return;
     const tir::Block& body = loop.regions()[0]->body();
     const tir::Op& yield = *body.ops().back();
-    int rings = 0, slots = 0;
+    int rings = 0, ahead = 0;
     for (size_t i = 0; i + 3 < loop.operands().size(); ++i) {
       const tir::Value* argument = body.argument(i + 1);
       if (!dotOperandOnly(argument)) continue;
@@ -73,7 +80,7 @@ void KernelCodegen::planAsyncCopies() {
       }
       const tir::Op* nextLoad = next->definingOp();
       bool copies = nextLoad && next->parentBlock() == &body && copiesAsync(*nextLoad) && usedOnlyBy(next, yield) &&
-                    (slots == 0 || slots == static_cast<int>(chain.size()) + 1);
+                    (ahead == 0 || ahead == static_cast<int>(chain.size()));
       for (size_t j = 0; j < chain.size() && copies; ++j) {
         const tir::Value* first = loop.operand(chain[j] + 3);
         copies = first->definingOp() && copiesAsync(*first->definingOp()) && usedOnlyBy(first, loop) &&
@@ -81,7 +88,10 @@ void KernelCodegen::planAsyncCopies() {
       }
       if (!copies) continue;
       size_t ring = rings_.size();
-      slots = static_cast<int>(chain.size()) + 1;
+      ahead = static_cast<int>(chain.size());
+      // wgmma leaves one iteration's instructions in flight: their slot is
+      // not the next one overwritten.
+      int slots = ahead + 1 + (warpGroupOperandOnly(argument) ? 1 : 0);
       int64_t alignment = warpGroupMma_ ? kSwizzleAtomBytes : 128;
       int64_t slotBytes = (argument->type().numElements() * 2 + alignment - 1) / alignment * alignment;
       rings_.push_back({offset, slotBytes, slots});
@@ -97,7 +107,7 @@ void KernelCodegen::planAsyncCopies() {
     }
     // Each iteration commits one group per ring; all but the newest groups of
     // the S - 2 iterations after this one must be done.
-    if (rings) pendingGroups_[&loop] = rings * (slots - 2);
+    if (rings) pendingGroups_[&loop] = rings * (ahead - 1);
   });
   scratchBase_ = offset;
 }

@@ -354,8 +354,14 @@ void KernelCodegen::emitFor(const tir::Op& op) {
   b_.SetInsertPoint(exit);
   // The copies issued for the iteration after the last are not left in flight.
   if (async) asyncInstruction("cp.async.wait_group 0;");
-  for (size_t i = 0; i < carried; ++i)
-    if (!isAsync(body.argument(i + 1))) define(op.result(i), Slots(phis[i].begin(), phis[i].end()));
+  for (size_t i = 0; i < carried; ++i) {
+    if (isAsync(body.argument(i + 1))) continue;
+    Slots result(phis[i].begin(), phis[i].end());
+    // Nor the last iteration's wgmma.
+    const tir::Op* producer = yield.operand(i)->definingOp();
+    if (producer && producer->kind() == tir::OpKind::Dot && keepsInFlight(*producer)) result = waitForWarpGroupMma(result, 0);
+    define(op.result(i), result);
+  }
 }
 
 void KernelCodegen::emitIf(const tir::Op& op) {

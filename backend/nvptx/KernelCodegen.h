@@ -127,6 +127,11 @@ class KernelCodegen {
   void stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset);
   // The dot with wgmma (sm_90a): both operands in shared memory, read through descriptors.
   void warpGroupDot(const tir::Op& op, const Layout& accumulator);
+  // Whether a dot's wgmma instructions stay in flight into the next iteration
+  // (both operands in rings, which keep a slot for them).
+  bool keepsInFlight(const tir::Op& dot) const;
+  // Waits until at most `pending` wgmma groups are in flight; returns the accumulator as the wait leaves it.
+  Slots waitForWarpGroupMma(Slots accumulator, int pending);
   // A wgmma shared-memory matrix descriptor for a swizzled tile at `tile`
   // whose rows (in a panel) are `rowBytes` long, panels `leadingBytes` apart.
   llvm::Value* matrixDescriptor(llvm::Value* tile, int64_t rowBytes, int64_t leadingBytes);

@@ -227,13 +227,35 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const Layout& accumulator) {
                           type, outputs, aOperand, bOperand);
     }
   }
-  text += "wgmma.commit_group.sync.aligned;\nwgmma.wait_group.sync.aligned 0;\n}";
+  text += "wgmma.commit_group.sync.aligned;\n}";
   constraints.pop_back();
   auto* asmType = llvm::FunctionType::get(llvm::StructType::get(context_, outputTypes), inputTypes, false);
   llvm::Value* result = b_.CreateCall(asmType, llvm::InlineAsm::get(asmType, text, constraints + ",~{memory}", true), inputs);
   for (int64_t i = 0; i < registers; ++i)
     acc[static_cast<size_t>(accSlots[static_cast<size_t>(i)])] = b_.CreateExtractValue(result, static_cast<unsigned>(i));
-  tiles_[op.result()] = acc;
+  // Operands in rings: this K step's instructions may run on while the next
+  // one's copies are waited for; the loop's exit waits for them (emitFor).
+  tiles_[op.result()] = waitForWarpGroupMma(acc, keepsInFlight(op) ? 1 : 0);
+}
+
+bool KernelCodegen::keepsInFlight(const tir::Op& dot) const {
+  std::optional<MmaLayouts> layouts = layouts_.tensorCoreLayouts(dot);
+  return layouts && layouts->warpGroup && isAsync(dot.operand(0)) && isAsync(dot.operand(1));
+}
+
+Slots KernelCodegen::waitForWarpGroupMma(Slots accumulator, int pending) {
+  // The accumulator passes through the wait, so that nothing reads it earlier.
+  std::string constraints;
+  for (size_t i = 0; i < accumulator.size(); ++i) constraints += "=f,";
+  for (size_t i = 0; i < accumulator.size(); ++i) constraints += fmt::format("{},", i);
+  constraints += "~{memory}";
+  std::vector<llvm::Type*> types(accumulator.size(), b_.getFloatTy());
+  auto* type = llvm::FunctionType::get(llvm::StructType::get(context_, types), types, false);
+  llvm::Value* result = b_.CreateCall(
+      type, llvm::InlineAsm::get(type, fmt::format("wgmma.wait_group.sync.aligned {};", pending), constraints, true),
+      accumulator);
+  for (size_t i = 0; i < accumulator.size(); ++i) accumulator[i] = b_.CreateExtractValue(result, static_cast<unsigned>(i));
+  return accumulator;
 }
 
 void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) {

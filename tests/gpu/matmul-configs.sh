@@ -31,7 +31,7 @@ for config in \
   "block_sizes=[128,64,128],num_warps=4,num_stages=2" \
   "block_sizes=[64,256,64],num_warps=4,num_stages=3" \
   "block_sizes=[128,256,64],num_warps=8,num_stages=3" \
-  "block_sizes=[256,128,64],num_warps=8,num_stages=4"; do
+  "block_sizes=[256,128,64],num_warps=8,num_stages=3"; do
   if out=$("$hel" run tests/gpu/matmul_f16.hel --device cuda --config "$config" 2>&1); then
     passed=$((passed + 1))
   else
