@@ -10,7 +10,9 @@
 //   on integers; for floats only those exact under IEEE rules (x + -0.0,
 //   x - 0.0, x * 1.0, x / 1.0), since x + 0.0 turns -0.0 into 0.0 and x * 0.0
 //   is NaN for infinities.
-// - select on a constant condition, or between one value twice.
+// - select on a constant condition, or between one value twice; select(c, x,
+//   0) where x is a load whose mask includes c (the lanes c drops read 0
+//   already: LANGUAGE.md's masks), such as the K edge of a dot's operands.
 // - A constant operand of a commutative op moves to the right, so that equal
 //   expressions look equal to cse.
 #include <cmath>
@@ -97,6 +99,42 @@ bool isConstant(const Value* value, double number) {
   if (const int64_t* integer = std::get_if<int64_t>(attribute)) return static_cast<double>(*integer) == number;
   double x = std::get<double>(*attribute);
   return x == number && std::signbit(x) == std::signbit(number);
+}
+
+// An i1 tile as the lower-rank value it is broadcast from: the root past
+// broadcast and expand_dims ops, and the axes expand_dims inserted, outermost
+// first. Two conditions with the same root, axes and type are equal.
+struct Placed {
+  const Value* root;
+  std::vector<int64_t> axes;
+  bool operator==(const Placed& other) const { return root == other.root && axes == other.axes; }
+};
+
+Placed placed(const Value* value) {
+  Placed result{value, {}};
+  while (const Op* op = result.root->definingOp()) {
+    if (op->kind() == OpKind::ExpandDims) result.axes.insert(result.axes.begin(), op->intAttr("axis"));
+    else if (op->kind() != OpKind::Broadcast) break;
+    result.root = op->operand(0);
+  }
+  return result;
+}
+
+// Whether `mask` is true only where `condition` (of the same type) is: equal
+// to it, or an and of which one side is.
+bool implies(const Value* mask, const Value* condition) {
+  if (mask->type() == condition->type() && placed(mask) == placed(condition)) return true;
+  const Op* op = mask->definingOp();
+  if (!op || op->kind() != OpKind::Binary) return false;
+  BinaryOp kind = *opNamed<BinaryOp>(op->stringAttr("op"));
+  if (kind != BinaryOp::LogicalAnd && kind != BinaryOp::BitwiseAnd) return false;
+  return implies(op->operand(0), condition) || implies(op->operand(1), condition);
+}
+
+// Whether `value` is a masked load, without `other`, whose mask implies `condition`.
+bool loadMaskedBy(const Value* value, const Value* condition) {
+  const Op* load = value->definingOp();
+  return load && load->kind() == OpKind::Load && load->operands().size() == 3 && implies(load->operand(2), condition);
 }
 
 bool isCommutative(BinaryOp op) {
@@ -231,6 +269,7 @@ class Canonicalizer {
       case OpKind::Binary: return binary(op, builder);
       case OpKind::Select: {
         if (op.operand(1) == op.operand(2)) return op.operand(1);
+        if (isConstant(op.operand(2), 0) && loadMaskedBy(op.operand(1), op.operand(0))) return op.operand(1);
         const Attribute* condition = constantValue(op.operand(0));
         if (!condition) return nullptr;
         return std::get<int64_t>(*condition) ? op.operand(1) : op.operand(2);
