@@ -194,6 +194,12 @@ std::vector<LoopConfig> SearchSpace::heuristicSeeds(const LoopConfig& defaults) 
       c.numWarps = tile.warps;
       c.numStages = tile.stages;
       add(c);
+      // The two-warpgroup tiles also with programs grouped for L2 reuse: on a
+      // large dot the stripes of a and b that one wave reads overflow L2 otherwise.
+      if (tile.warps == 8) {
+        c.l2Grouping = 8;
+        add(c);
+      }
     }
   }
   return seeds;

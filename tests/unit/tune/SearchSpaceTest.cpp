@@ -152,6 +152,7 @@ TEST_CASE("a loop with a dot gets up to 4 stages and tensor-core tile seeds") {
   CHECK(unique.count(LoopConfig{{128, 128, 64}, 4, "flat", 1, {0, 1}, 3}) == 1);
   CHECK(unique.count(LoopConfig{{128, 256, 64}, 8, "flat", 1, {0, 1}, 3}) == 1);
   CHECK(unique.count(LoopConfig{{256, 128, 64}, 8, "flat", 1, {0, 1}, 3}) == 1);
+  CHECK(unique.count(LoopConfig{{256, 128, 64}, 8, "flat", 8, {0, 1}, 3}) == 1);
   // Without a dot, the same loop keeps two stages and no such seeds.
   matmul.dotInLoops = false;
   SearchSpace plain(matmul);
