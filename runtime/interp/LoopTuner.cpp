@@ -298,7 +298,8 @@ class LoopTuner::Session {
   // One brief timing per candidate picks the winner from noise as often as not where the
   // best few are within a few per cent (a compute-bound kernel's clock drifts as the GPU
   // warms). So the finalists, those within kFinalistRatio of the best, are timed again,
-  // in turn, kFinalistRounds times, and the best of each one's medians decides.
+  // in turn, kFinalistRounds times with at least `hel bench`'s timing (quick's
+  // brief one included), and the best of each one's medians decides.
   static constexpr size_t kFinalists = 4;
   static constexpr double kFinalistRatio = 1.10;
   static constexpr int kFinalistRounds = 3;
@@ -320,12 +321,16 @@ class LoopTuner::Session {
     }
     if (finalists.size() < 2) return;
     compile(toCompile);
+    bench::Settings timing = settings_.timing;
+    bench::Settings full;
+    timing.warmupMs = std::max(timing.warmupMs, full.warmupMs);
+    timing.repMs = std::max(timing.repMs, full.repMs);
     std::vector<double> bestMs(finalists.size(), 0);
     try {
       for (int round = 0; round < kFinalistRounds; ++round) {
         for (size_t i = 0; i < finalists.size(); ++i) {
           if (finalists[i]->result) continue;  // it failed to load this time
-          double ms = benchmark(*finalists[i], settings_.timing).medianMs;
+          double ms = benchmark(*finalists[i], timing).medianMs;
           if (round == 0 || ms < bestMs[i]) bestMs[i] = ms;
         }
       }
