@@ -37,7 +37,7 @@ bool KernelCodegen::copiesAsync(const tir::Op& load) {
   // Three operands: pointer, offsets, mask. An `other` would have to be written.
   if (load.kind() != tir::OpKind::Load || load.operands().size() > 3) return false;
   const tir::Type& type = load.result()->type();
-  if (!type.isTile() || type.rank() != 2 || !isHalfPrecision(type.dtype)) return false;
+  if (!type.isTile() || !matrixShape(type.shape) || !isHalfPrecision(type.dtype)) return false;
   // cp.async moves 4, 8 or 16 bytes.
   return vectorWidth(load, copyLayout(type), load.operands().size() > 2 ? load.operand(2) : nullptr) >= 2;
 }
@@ -144,7 +144,7 @@ void KernelCodegen::asyncCopy(const tir::Op& op) {
   auto* copy = llvm::InlineAsm::get(type32, text, "r,l,r,~{memory}", true);
   for (int64_t group = 0; group < layout.slots(); group += width) {
     llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(layout.elementBitsOfSlot(group)));
-    llvm::Value* shared32 = sharedAddress32(swizzledAddress(slotAddress, element, type.shape));
+    llvm::Value* shared32 = sharedAddress32(swizzledAddress(slotAddress, element, *matrixShape(type.shape)));
     llvm::Value* source = b_.CreateGEP(memoryType(type.dtype), base, offsets[group]);
     llvm::Value* size = b_.getInt32(static_cast<uint32_t>(bytes));
     if (mask) size = b_.CreateSelect(on[group], size, b_.getInt32(0));

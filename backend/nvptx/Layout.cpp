@@ -151,6 +151,13 @@ std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int thread
   return layouts;
 }
 
+std::optional<std::vector<int64_t>> matrixShape(const std::vector<int64_t>& shape) {
+  if (shape.size() < 2) return std::nullopt;
+  for (size_t dim = 0; dim + 2 < shape.size(); ++dim)
+    if (shape[dim] != 1) return std::nullopt;
+  return std::vector<int64_t>(shape.end() - 2, shape.end());
+}
+
 std::optional<MmaLayouts> wgmmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits) {
   int mBits = log2Exact(m), nBits = log2Exact(n), kBits = log2Exact(k);
   int groupBits = threadBits - 7;

@@ -91,6 +91,11 @@ std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int thread
 // each at least, 16 <= N <= 256 and K >= 16.
 std::optional<MmaLayouts> wgmmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits);
 
+// {rows, columns} of a tile that is a matrix: 2-D, or with leading dims of
+// size 1 (bmm's batch tile of one), whose element bits are those of the
+// matrix; nullopt otherwise.
+std::optional<std::vector<int64_t>> matrixShape(const std::vector<int64_t>& shape);
+
 // `layout` of a tile of `shape` without the bits of the dims where `dropped`
 // is true: the layout of a reduction's result, or the layout a broadcast's
 // size-1 source needs so that the broadcast stays within each thread.

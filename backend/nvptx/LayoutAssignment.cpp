@@ -44,10 +44,12 @@ std::optional<MmaLayouts> LayoutAssignment::tensorCoreLayouts(const tir::Op& dot
   const tir::Type& a = dot.operand(0)->type();
   const tir::Type& b = dot.operand(1)->type();
   bool halves = a.dtype == DType::Float16 || a.dtype == DType::BFloat16;
-  if (a.rank() != 2 || !halves || dot.result()->type().dtype != DType::Float32) return std::nullopt;
+  std::optional<std::vector<int64_t>> left = matrixShape(a.shape), right = matrixShape(b.shape);
+  if (!left || !right || !halves || dot.result()->type().dtype != DType::Float32) return std::nullopt;
+  int64_t m = (*left)[0], k = (*left)[1], n = (*right)[1];
   if (warpGroupMma_)
-    if (std::optional<MmaLayouts> wgmma = wgmmaLayouts(a.shape[0], b.shape[1], a.shape[1], threadBits_)) return wgmma;
-  return mmaLayouts(a.shape[0], b.shape[1], a.shape[1], threadBits_);
+    if (std::optional<MmaLayouts> wgmma = wgmmaLayouts(m, n, k, threadBits_)) return wgmma;
+  return mmaLayouts(m, n, k, threadBits_);
 }
 
 const Layout* LayoutAssignment::layoutOf(const tir::Value* value) const {

@@ -38,8 +38,8 @@ class LayoutAssignment {
   // The layout `value` (a tile) is computed in, or null when it is
   // rematerialized in its users' layouts.
   const Layout* layoutOf(const tir::Value* value) const;
-  // A dot's tensor-core layouts: f16 or bf16 operands, an f32 accumulator, 2-D
-  // tiles of at least 16x8x16; else none (the FMA dot). wgmma's where the
+  // A dot's tensor-core layouts: f16 or bf16 operands, an f32 accumulator,
+  // matrices (matrixShape) of at least 16x8x16; else none (the FMA dot). wgmma's where the
   // target has it and the tile fits (wgmmaLayouts), else mma.sync's.
   std::optional<MmaLayouts> tensorCoreLayouts(const tir::Op& dot) const;
   // The layout of `value` where it has one, else the preferred one of its shape.

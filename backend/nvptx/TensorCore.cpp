@@ -47,7 +47,7 @@ llvm::Value* KernelCodegen::swizzledAddress(llvm::Value* tile, llvm::Value* elem
 }
 
 void KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset) {
-  int64_t columns = type.shape[1];
+  int64_t columns = type.shape.back();
   int columnBits = log2Exact(columns);
   sharedBytes_ = std::max(sharedBytes_, byteOffset + type.numElements() * 2);
   // Slots whose elements are consecutive in a row (the layout's lowest bits
@@ -62,7 +62,7 @@ void KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, cons
     llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(layout.elementBitsOfSlot(first)));
     llvm::Value* vector = llvm::UndefValue::get(vectorType);
     for (int64_t i = 0; i < width; ++i) vector = b_.CreateInsertElement(vector, slots[first + i], static_cast<uint64_t>(i));
-    llvm::Value* address = swizzledAddress(tile, element, type.shape);
+    llvm::Value* address = swizzledAddress(tile, element, *matrixShape(type.shape));
     b_.CreateAlignedStore(vector, address, llvm::Align(static_cast<uint64_t>(width * 2)));
   }
 }
@@ -93,7 +93,7 @@ Slots KernelCodegen::fragmentsFromShared(const tir::Type& type, const Layout& fr
   // layout with the eight elements of a chunk in registers and the lanes
   // picking the rows (a: rows 0-15, then K's upper half; b: K rows 0-15, then
   // N's next 8 where the warp's tile has them).
-  int64_t columns = type.shape[1];
+  int64_t columns = type.shape.back();
   int columnBits = log2Exact(columns);
   Layout rows = fragment;
   for (int bit = 0; bit < 3; ++bit) rows.bits[bit] = Layout::kRegister;
@@ -120,7 +120,7 @@ Slots KernelCodegen::fragmentsFromShared(const tir::Type& type, const Layout& fr
     int64_t fromSlot = rows.elementBitsOfSlot(slot);
     if (fromSlot & 7) continue;  // one ldmatrix per chunk-aligned row set
     llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(fromSlot));
-    llvm::Value* address = swizzledAddress(tile, element, type.shape);
+    llvm::Value* address = swizzledAddress(tile, element, *matrixShape(type.shape));
     std::vector<llvm::Value*> registers = loadMatrices(address, count, isB);
     for (int matrix = 0; matrix < count; ++matrix) {
       llvm::Value* halves = b_.CreateBitCast(registers[static_cast<size_t>(matrix)], pair);
@@ -145,7 +145,8 @@ llvm::Value* KernelCodegen::matrixDescriptor(llvm::Value* tile, int64_t rowBytes
 void KernelCodegen::warpGroupDot(const tir::Op& op, const Layout& accumulator) {
   const tir::Type& aType = op.operand(0)->type();
   const tir::Type& bType = op.operand(1)->type();
-  int64_t m = aType.shape[0], k = aType.shape[1], n = bType.shape[1];
+  std::vector<int64_t> a = *matrixShape(aType.shape), b = *matrixShape(bType.shape);
+  int64_t m = a[0], k = a[1], n = b[1];
   int nBits = log2Exact(n);
 
   // Both operands in shared memory: ring slots as they are, others staged,
@@ -263,7 +264,7 @@ void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) 
   const tir::Type& aType = op.operand(0)->type();
   const tir::Type& cType = op.operand(1)->type();
   DType input = aType.dtype;
-  int64_t k = aType.shape[1], n = cType.shape[1];
+  int64_t k = aType.shape.back(), n = cType.shape.back();
   int kBits = log2Exact(k), nBits = log2Exact(n);
 
   // The operands in their fragment layouts: those in rings (AsyncCopy.cpp)

@@ -167,3 +167,11 @@ TEST_CASE("wgmma accumulator layouts give each warp 16 rows of each 64-row tile 
   CHECK_FALSE(wgmmaLayouts(64, 8, 16, 7));
   CHECK_FALSE(wgmmaLayouts(64, 512, 16, 7));
 }
+
+TEST_CASE("a tile with leading dims of 1 is a matrix of its last two dims") {
+  CHECK(matrixShape({64, 32}) == std::vector<int64_t>{64, 32});
+  CHECK(matrixShape({1, 128, 64}) == std::vector<int64_t>{128, 64});
+  CHECK(matrixShape({1, 1, 16, 8}) == std::vector<int64_t>{16, 8});
+  CHECK_FALSE(matrixShape({2, 16, 16}));
+  CHECK_FALSE(matrixShape({16}));
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Attention forward on the GPU machine, from the repository root: `hel bench` of
+# bench/attention/attention.hel (f16, batch 4, 32 heads, sequence 4096, head dims
+# 64 and 128, causal and not) under its own configs or each of CONFIGS, then
+# torch.nn.functional.scaled_dot_product_attention at the same shapes in the same
+# run. Prints one row per kernel, head dim and config, then the best of each
+# against PyTorch (time ratio: PyTorch's time over hel's).
+#   bash bench/attention/run.sh [OUT]     (OUT: logs, default /tmp/hel-attention)
+set -u
+hel=${HEL:-build/hel}
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:-/tmp/hel-attention}
+mkdir -p "$out"
+echo "GPU: $(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)"
+
+# Each row of a `hel bench` table as "kernel shape ms" (shape: q's, BxHxSxD; the
+# table names the device loop's arguments, q_view first).
+bench_rows() {
+  awk '
+    $1 == "kernel" && $2 == "line" {
+      fromEnd = 0
+      for (i = NF; i > 0; i--) {
+        if ($i == "ms") msFromEnd = fromEnd
+        if (i > 1 && $(i - 1) == "%") i--  # "% copy", "% peak": one column each
+        fromEnd++
+      }
+      next
+    }
+    match($0, /=f16\[[0-9]+,[0-9]+,[0-9]+,[0-9]+\]/) {  # the first argument, q
+      shape = substr($0, RSTART + 5, RLENGTH - 6)
+      gsub(",", "x", shape)
+      print $1, shape, $(NF - msFromEnd)
+    }' "$1"
+}
+
+: > "$out/rows.txt"
+index=0
+for config in ${CONFIGS:-own}; do
+  index=$((index + 1))
+  flags=()
+  [ "$config" = own ] || flags=(--config "$config")
+  if ! "$hel" bench "$here/attention.hel" "${flags[@]}" > "$out/bench.$index.txt" 2>&1; then
+    echo "hel  $config: failed"; tail -n 5 "$out/bench.$index.txt"; continue
+  fi
+  bench_rows "$out/bench.$index.txt" | while read -r kernel shape ms; do
+    echo "$kernel $shape $ms $config" >> "$out/rows.txt"
+    printf 'hel  %-18s %-18s %-45s %9s ms\n' "$kernel" "$shape" "$config" "$ms"
+  done
+done
+python3 "$here/torch_attention.py" 4x32x4096x64 4x32x4096x128 | tee "$out/torch.txt"
+echo
+printf '%-18s %-16s %-45s %9s %9s %6s\n' kernel shape best_config hel_ms torch_ms ratio
+awk '
+  FILENAME ~ /torch.txt$/ { kernel = ($2 == "causal") ? "causal_attention" : "attention"; torch[kernel " " $3] = $4; next }
+  { key = $1 " " $2; if (!(key in best) || $3 < best[key]) { best[key] = $3; config[key] = $4 }; if (!(key in order)) { order[key] = ++n; keys[n] = key } }
+  END {
+    for (i = 1; i <= n; i++) {
+      key = keys[i]
+      if (!(key in torch)) continue  # the small checks
+      split(key, kd, " ")
+      printf "%-18s %-16s %-45s %9.4f %9.4f %6.2f\n", kd[1], kd[2], config[key], best[key], torch[key], torch[key] / best[key]
+    }
+  }' "$out/torch.txt" "$out/rows.txt"
