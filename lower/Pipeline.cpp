@@ -1,6 +1,7 @@
 // The pass pipeline, in order. canonicalize runs again after mask-elimination
 // to fold what the ranges decided (selects on now-constant masks, `and`s of
-// true); licm comes before cse so that hoisted ops meet their equals outside
+// true); transpose-loads needs the constants folded (its strides are constant
+// factors); licm comes before cse so that hoisted ops meet their equals outside
 // the loop, and before pipeline-loads so that what it clones is only what
 // varies per iteration (cse then merges the clones' shared parts); dce last
 // sweeps what the others left unused.
@@ -18,6 +19,7 @@ const std::vector<Pass>& pipeline() {
       {"canonicalize", "fold constants, simplify identities and selects", canonicalize},
       {"mask-elimination", "drop masks that a range analysis proves all true", eliminateMasks},
       {"canonicalize", "fold constants, simplify identities and selects", canonicalize},
+      {"transpose-loads", "load tiles read through a transposed view row by row, then permute", transposeTransposedLoads},
       {"licm", "hoist loop-invariant pure ops out of for loops", hoistLoopInvariants},
       {"pipeline-loads", "with num_stages >= 2, issue each loop's loads one iteration ahead", pipelineLoads},
       {"cse", "merge equal pure ops", eliminateCommonSubexpressions},

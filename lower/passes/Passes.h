@@ -10,6 +10,7 @@ void eliminateMasks(Module& module);
 void eliminateCommonSubexpressions(Module& module);
 void hoistLoopInvariants(Module& module);
 void pipelineLoads(Module& module);
+void transposeTransposedLoads(Module& module);
 void eliminateDeadCode(Module& module);
 
 }  // namespace hel::tir
