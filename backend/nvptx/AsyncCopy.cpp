@@ -51,15 +51,31 @@ void KernelCodegen::planAsyncCopies() {
     const std::vector<const tir::Op*>& of = users[value];
     return of.size() == 1 && of[0] == &op;
   };
+  auto isTensorCoreDot = [&](const tir::Op* op) {
+    return op->kind() == tir::OpKind::Dot && layouts_.tensorCoreLayouts(*op);
+  };
+  // A permute of the last two dims whose result only wgmma dots read, as b:
+  // the ring tile is then b's transpose, which wgmma reads as K-major.
+  auto transposesForWarpGroupDots = [&](const tir::Op* op) {
+    if (op->kind() != tir::OpKind::Permute || !swapsLastTwoDims(op->intsAttr("order"))) return false;
+    const std::vector<const tir::Op*>& of = users[op->result()];
+    return !of.empty() &&
+           std::all_of(of.begin(), of.end(), [&](const tir::Op* user) {
+             return isTensorCoreDot(user) && layouts_.tensorCoreLayouts(*user)->warpGroup &&
+                    user->operand(1) == op->result() && user->operand(0) != op->result();
+           });
+  };
   auto dotOperandOnly = [&](const tir::Value* value) {
     const std::vector<const tir::Op*>& of = users[value];
     return !of.empty() && std::all_of(of.begin(), of.end(), [&](const tir::Op* user) {
-      return user->kind() == tir::OpKind::Dot && layouts_.tensorCoreLayouts(*user) && user->operand(2) != value;
+      return (isTensorCoreDot(user) && user->operand(2) != value) || transposesForWarpGroupDots(user);
     });
   };
   auto warpGroupOperandOnly = [&](const tir::Value* value) {
     const std::vector<const tir::Op*>& of = users[value];
-    return std::all_of(of.begin(), of.end(), [&](const tir::Op* user) { return layouts_.tensorCoreLayouts(*user)->warpGroup; });
+    return std::all_of(of.begin(), of.end(), [&](const tir::Op* user) {
+      return user->kind() == tir::OpKind::Permute || layouts_.tensorCoreLayouts(*user)->warpGroup;
+    });
   };
   int64_t offset = 0;
   tir::walk(kernel_.body, [&](const tir::Op& loop) {
@@ -97,6 +113,11 @@ void KernelCodegen::planAsyncCopies() {
       rings_.push_back({offset, slotBytes, slots});
       offset += slots * slotBytes;
       ++rings;
+      for (const tir::Op* user : users[argument])
+        if (user->kind() == tir::OpKind::Permute) {
+          ringOf_[user->result()] = ring;
+          transposedInRing_.insert(user->result());
+        }
       for (size_t j = 0; j < chain.size(); ++j) {
         ringOf_[body.argument(chain[j] + 1)] = ring;
         ringOf_[loop.operand(chain[j] + 3)] = ring;
@@ -118,6 +139,15 @@ llvm::Value* KernelCodegen::ringAddress(const tir::Value* value) {
   return b_.CreateGEP(b_.getInt8Ty(), shared_,
                       b_.CreateAdd(b_.getInt32(static_cast<uint32_t>(ring.offset)),
                                    b_.CreateMul(slot, b_.getInt32(static_cast<uint32_t>(ring.slotBytes)))));
+}
+
+bool KernelCodegen::swapsLastTwoDims(const std::vector<int64_t>& order) {
+  size_t rank = order.size();
+  if (rank < 2 || order[rank - 1] != static_cast<int64_t>(rank) - 2 || order[rank - 2] != static_cast<int64_t>(rank) - 1)
+    return false;
+  for (size_t dim = 0; dim + 2 < rank; ++dim)
+    if (order[dim] != static_cast<int64_t>(dim)) return false;
+  return true;
 }
 
 void KernelCodegen::asyncCopy(const tir::Op& op) {

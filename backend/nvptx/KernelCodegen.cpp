@@ -244,6 +244,13 @@ void KernelCodegen::emitBlock(const tir::Block& block) {
 
 void KernelCodegen::emitOp(const tir::Op& op) {
   switch (op.kind()) {
+    case tir::OpKind::Permute:
+      // A ring tile read transposed: the same slot, which the dot reads K-major.
+      if (isAsync(op.result())) {
+        ringSlot_[op.result()] = ringSlot_.at(op.operand(0));
+        return;
+      }
+      break;
     case tir::OpKind::Load:
       if (isAsync(op.result())) return asyncCopy(op);
       [[fallthrough]];

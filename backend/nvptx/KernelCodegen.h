@@ -163,6 +163,8 @@ class KernelCodegen {
   bool isAsync(const tir::Value* value) const { return ringOf_.count(value) != 0; }
   // The address of the ring slot `value` is in now.
   llvm::Value* ringAddress(const tir::Value* value);
+  // Whether a permute's order swaps the last two dims and keeps the rest.
+  static bool swapsLastTwoDims(const std::vector<int64_t>& order);
   // A load copied into its ring slot with cp.async, as one commit group.
   void asyncCopy(const tir::Op& op);
   // An inline PTX instruction with no operands that orders memory (cp.async.*).
@@ -194,6 +196,9 @@ class KernelCodegen {
   // A body's load -> the last loop-carried tile of its chain, whose slot it follows.
   std::unordered_map<const tir::Value*, const tir::Value*> nextOf_;
   std::unordered_map<const tir::Value*, int> firstSlot_;  // loads before a loop: their slots
+  // Permutes of ring tiles (a wgmma dot's b, held transposed in the ring): in
+  // ringOf_ too, at their operand's slot.
+  std::unordered_set<const tir::Value*> transposedInRing_;
   std::unordered_map<const tir::Value*, llvm::Value*> ringSlot_;  // the slot number, while emitting
   // Loops that carry tiles in rings -> how many commit groups may stay in flight at the top of an iteration.
   std::unordered_map<const tir::Op*, int> pendingGroups_;

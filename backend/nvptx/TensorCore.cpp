@@ -172,14 +172,17 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const Layout& accumulator) {
     barrier();
   }
 
-  // a is K-major (its rows run along K), b MN-major (its rows run along N,
-  // hence the transpose flag); each warpgroup takes its own rows of a.
-  int64_t aRowBytes = std::min(k, kPanelColumns) * 2, bRowBytes = std::min(n, kPanelColumns) * 2;
+  // a is K-major (its rows run along K); b MN-major (its rows run along N,
+  // hence the transpose flag), or K-major where the ring holds it transposed;
+  // each warpgroup takes its own rows of a.
+  bool bKMajor = transposedInRing_.count(operands[1]) != 0;
+  int64_t aRowBytes = std::min(k, kPanelColumns) * 2;
+  int64_t bRowBytes = std::min(bKMajor ? k : n, kPanelColumns) * 2;
   int64_t groupRows = m >> (threadBits_ - 7);
   llvm::Value* group = b_.CreateLShr(threadId_, 7);
   llvm::Value* aTile = b_.CreateGEP(b_.getInt8Ty(), tiles[0], b_.CreateMul(group, b_.getInt32(static_cast<uint32_t>(groupRows * aRowBytes))));
   llvm::Value* aDescriptor = matrixDescriptor(aTile, aRowBytes, 16);
-  llvm::Value* bDescriptor = matrixDescriptor(tiles[1], bRowBytes, k * bRowBytes);
+  llvm::Value* bDescriptor = matrixDescriptor(tiles[1], bRowBytes, bKMajor ? 16 : k * bRowBytes);
   auto advanced = [&](llvm::Value* descriptor, int64_t bytes) {
     return b_.CreateAdd(descriptor, b_.getInt64(static_cast<uint64_t>(bytes >> 4)));
   };
@@ -217,15 +220,19 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const Layout& accumulator) {
   std::string text =
       fmt::format("{{\n.reg .pred p;\nsetp.ne.b32 p, {}, 0;\nwgmma.fence.sync.aligned;\n", operand(b_.getInt32(1)));
   for (int64_t step = 0; step < kSteps; ++step) {
-    // K step: 32 bytes along a's rows (the next panel every 64 columns), 16 rows down b.
-    int64_t aBytes = (step * 16 / kPanelColumns) * m * aRowBytes + (step * 16 % kPanelColumns) * 2;
-    std::string bOperand = operand(advanced(bDescriptor, step * 16 * bRowBytes));
+    // K step: 32 bytes along the rows of a K-major tile (the next panel every
+    // 64 columns), 16 rows down an MN-major one.
+    auto kMajorStep = [&](int64_t rows, int64_t rowBytes) {
+      return (step * 16 / kPanelColumns) * rows * rowBytes + (step * 16 % kPanelColumns) * 2;
+    };
+    int64_t aBytes = kMajorStep(m, aRowBytes);
+    std::string bOperand = operand(advanced(bDescriptor, bKMajor ? kMajorStep(n, bRowBytes) : step * 16 * bRowBytes));
     for (int64_t tile = 0; tile < mTiles; ++tile) {
       std::string aOperand = operand(advanced(aDescriptor, aBytes + tile * 64 * aRowBytes));
       std::string outputs;
       for (int64_t i = 0; i < perTile; ++i) outputs += fmt::format("{}${}", i ? ", " : "", tile * perTile + i);
-      text += fmt::format("wgmma.mma_async.sync.aligned.m64n{}k16.f32.{}.{} {{{}}}, {}, {}, p, 1, 1, 0, 1;\n", n, type,
-                          type, outputs, aOperand, bOperand);
+      text += fmt::format("wgmma.mma_async.sync.aligned.m64n{}k16.f32.{}.{} {{{}}}, {}, {}, p, 1, 1, 0, {};\n", n, type,
+                          type, outputs, aOperand, bOperand, bKMajor ? 0 : 1);
     }
   }
   text += "wgmma.commit_group.sync.aligned;\n}";
