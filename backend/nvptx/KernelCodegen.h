@@ -125,8 +125,11 @@ class KernelCodegen {
   // Writes a 2-D 16-bit tile held in `layout` to shared memory at `byteOffset`,
   // swizzled row-major, with vector stores.
   void stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset);
-  // The dot with wgmma (sm_90a): both operands in shared memory, read through descriptors.
-  void warpGroupDot(const tir::Op& op, const Layout& accumulator);
+  // The dot with wgmma (sm_90a): b in shared memory, read through a
+  // descriptor; a too, or from registers where it is in their layout.
+  void warpGroupDot(const tir::Op& op, const MmaLayouts& layouts);
+  // Two 16-bit values in one .b32 register, the first in the low bits.
+  llvm::Value* packHalves(llvm::Value* low, llvm::Value* high, DType dtype);
   // Whether a dot's wgmma instructions stay in flight into the next iteration
   // (both operands in rings, which keep a slot for them).
   bool keepsInFlight(const tir::Op& dot) const;

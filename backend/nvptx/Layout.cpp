@@ -163,16 +163,24 @@ std::optional<MmaLayouts> wgmmaLayouts(int64_t m, int64_t n, int64_t k, int thre
   int groupBits = threadBits - 7;
   if (groupBits < 0 || mBits - 6 < groupBits || nBits < 4 || nBits > 8 || kBits < 4) return std::nullopt;
   constexpr int r = Layout::kRegister;
-  // N: a register for the column pair, lanes 0-1, registers for the 8-column groups.
-  std::vector<int> bits = {r, 0, 1};
-  for (int b = 3; b < nBits; ++b) bits.push_back(r);
-  // M: lanes 2-4 the row in an 8-row group, a register the half of 16 rows,
-  // the warp in its group, registers the 64-row tiles, the warpgroup on top.
-  for (int b : {2, 3, 4, r, 5, 6}) bits.push_back(b);
-  for (int b = 6; b < mBits; ++b) bits.push_back(b >= mBits - groupBits ? 7 + (b - (mBits - groupBits)) : r);
+  // A [64 x 2^columnBits] tile per instruction: the accumulator's layout, and
+  // with K for columns that of an a held in registers.
+  auto tiles = [&](int columnBits) {
+    // Columns: a register for the pair, lanes 0-1, registers for the 8-column groups.
+    std::vector<int> bits = {r, 0, 1};
+    for (int b = 3; b < columnBits; ++b) bits.push_back(r);
+    // M: lanes 2-4 the row in an 8-row group, a register the half of 16 rows,
+    // the warp in its group, registers the 64-row tiles, the warpgroup on top.
+    for (int b : {2, 3, 4, r, 5, 6}) bits.push_back(b);
+    for (int b = 6; b < mBits; ++b) bits.push_back(b >= mBits - groupBits ? 7 + (b - (mBits - groupBits)) : r);
+    Layout layout;
+    layout.bits = std::move(bits);
+    layout.threadBits = threadBits;
+    return layout;
+  };
   MmaLayouts layouts;
-  layouts.accumulator.bits = std::move(bits);
-  layouts.accumulator.threadBits = threadBits;
+  layouts.accumulator = tiles(nBits);
+  layouts.a = tiles(kBits);
   layouts.warpGroup = true;
   return layouts;
 }

@@ -79,15 +79,19 @@ Layout reductionLayout(const std::vector<int64_t>& shape, int threadBits);
 // Null when M < 16, N < 8 or K < 16.
 struct MmaLayouts {
   Layout a, b, accumulator;
-  bool warpGroup = false;  // wgmma: a and b are read from shared memory, not fragments
+  // wgmma: b is read from shared memory, and so is a unless it is held in
+  // `a` (the accumulator's layout with K for N); no `b` fragments.
+  bool warpGroup = false;
 };
 std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits);
 
-// The accumulator layout of Hopper's wgmma m64nNk16 (the operands stay in
-// shared memory): each warpgroup (four warps) takes a contiguous block of M,
-// in 64-row instruction tiles, each of its warps 16 rows of them, and all of
-// N, each warp's part of an instruction tile laid out as mma.sync's
-// accumulator. Null unless the threads are whole warpgroups with 64 rows
+// The layouts of Hopper's wgmma m64nNk16 (b stays in shared memory): the
+// accumulator gives each warpgroup (four warps) a contiguous block of M, in
+// 64-row instruction tiles, each of its warps 16 rows of them, and all of N,
+// each warp's part of an instruction tile laid out as mma.sync's accumulator;
+// `a` is the same on [M, K], where wgmma takes a from registers (a softmax's
+// probabilities, computed in an accumulator's layout, are there already).
+// Null unless the threads are whole warpgroups with 64 rows
 // each at least, 16 <= N <= 256 and K >= 16.
 std::optional<MmaLayouts> wgmmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits);
 

@@ -40,6 +40,20 @@ std::optional<Layout> LayoutAssignment::broadcastDemand(const tir::Value* value)
   return demand;
 }
 
+std::optional<Layout> LayoutAssignment::warpGroupOperandDemand(const tir::Op& load) const {
+  auto it = users_.find(load.result());
+  if (it == users_.end()) return std::nullopt;
+  std::optional<Layout> demand;
+  for (const tir::Op* user : it->second) {
+    std::optional<MmaLayouts> mma = user->kind() == tir::OpKind::Dot ? tensorCoreLayouts(*user) : std::nullopt;
+    if (!mma || !mma->warpGroup || user->operand(0) != load.result() || user->operand(1) == load.result() ||
+        user->result()->parentBlock() == load.result()->parentBlock() || (demand && *demand != mma->a))
+      return std::nullopt;
+    demand = mma->a;
+  }
+  return demand;
+}
+
 std::optional<MmaLayouts> LayoutAssignment::tensorCoreLayouts(const tir::Op& dot) const {
   const tir::Type& a = dot.operand(0)->type();
   const tir::Type& b = dot.operand(1)->type();
@@ -150,9 +164,12 @@ void LayoutAssignment::assign(const tir::Op& op) {
       else set(op.result(), layoutOrPreferred(op.operand(2)));
       return;
     case tir::OpKind::Load:
-      // A tile loaded only to be broadcast (a row of scales, attention's
-      // queries) is loaded straight into the layout the broadcasts read.
-      set(op.result(), broadcastDemand(op.result()).value_or(preferred(type)));
+      // A tile loaded only to be broadcast (a row of scales) is loaded
+      // straight into the layout the broadcasts read; one loaded before a
+      // loop for wgmma dots in it to read as a (attention's queries), into
+      // the registers those dots take a from.
+      if (std::optional<Layout> a = warpGroupOperandDemand(op)) set(op.result(), *a);
+      else set(op.result(), broadcastDemand(op.result()).value_or(preferred(type)));
       return;
     default: set(op.result(), preferred(type)); return;  // atomic
   }

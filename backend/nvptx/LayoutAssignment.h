@@ -50,6 +50,9 @@ class LayoutAssignment {
   void visit(const tir::Block& block);
   void visitFor(const tir::Op& op);
   void assign(const tir::Op& op);
+  // The register layout of a wgmma dot's a, when `load` is only that, to
+  // dots in a loop below it; else none.
+  std::optional<Layout> warpGroupOperandDemand(const tir::Op& load) const;
   // The layout every user of `value` wants when all of them broadcast it
   // (through expand_dims/reshape) and agree; else none.
   std::optional<Layout> broadcastDemand(const tir::Value* value) const;

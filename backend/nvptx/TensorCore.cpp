@@ -142,20 +142,30 @@ llvm::Value* KernelCodegen::matrixDescriptor(llvm::Value* tile, int64_t rowBytes
   return b_.CreateOr(b_.CreateZExt(start, b_.getInt64Ty()), fixed);
 }
 
-void KernelCodegen::warpGroupDot(const tir::Op& op, const Layout& accumulator) {
+llvm::Value* KernelCodegen::packHalves(llvm::Value* low, llvm::Value* high, DType dtype) {
+  llvm::Type* pair = llvm::FixedVectorType::get(elementType(dtype), 2);
+  llvm::Value* vector = b_.CreateInsertElement(llvm::UndefValue::get(pair), low, uint64_t{0});
+  return b_.CreateBitCast(b_.CreateInsertElement(vector, high, uint64_t{1}), b_.getInt32Ty());
+}
+
+void KernelCodegen::warpGroupDot(const tir::Op& op, const MmaLayouts& layouts) {
+  const Layout& accumulator = layouts.accumulator;
   const tir::Type& aType = op.operand(0)->type();
   const tir::Type& bType = op.operand(1)->type();
   std::vector<int64_t> a = *matrixShape(aType.shape), b = *matrixShape(bType.shape);
   int64_t m = a[0], k = a[1], n = b[1];
-  int nBits = log2Exact(n);
+  int nBits = log2Exact(n), kBits = log2Exact(k);
 
-  // Both operands in shared memory: ring slots as they are, others staged,
-  // then made visible to wgmma's (async proxy) reads.
+  // a from registers where it is computed in their layout already (or has
+  // no layout of its own); else both operands in shared memory: ring slots
+  // as they are, others staged, then made visible to wgmma's (async proxy) reads.
   const tir::Value* operands[] = {op.operand(0), op.operand(1)};
-  llvm::Value* tiles[2];
+  const Layout* aLayout = layouts_.layoutOf(operands[0]);
+  bool aInRegisters = !isAsync(operands[0]) && (!aLayout || *aLayout == layouts.a);
+  llvm::Value* tiles[2] = {nullptr, nullptr};
   int64_t offset = 0;
   bool staged = false;
-  for (int i = 0; i < 2; ++i) {
+  for (int i = aInRegisters ? 1 : 0; i < 2; ++i) {
     if (isAsync(operands[i])) {
       tiles[i] = ringAddress(operands[i]);
       continue;
@@ -179,9 +189,16 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const Layout& accumulator) {
   int64_t aRowBytes = std::min(k, kPanelColumns) * 2;
   int64_t bRowBytes = std::min(bKMajor ? k : n, kPanelColumns) * 2;
   int64_t groupRows = m >> (threadBits_ - 7);
-  llvm::Value* group = b_.CreateLShr(threadId_, 7);
-  llvm::Value* aTile = b_.CreateGEP(b_.getInt8Ty(), tiles[0], b_.CreateMul(group, b_.getInt32(static_cast<uint32_t>(groupRows * aRowBytes))));
-  llvm::Value* aDescriptor = matrixDescriptor(aTile, aRowBytes, 16);
+  llvm::Value* aDescriptor = nullptr;
+  Slots aRegisters;
+  if (aInRegisters) {
+    aRegisters = get(operands[0], layouts.a);
+  } else {
+    llvm::Value* group = b_.CreateLShr(threadId_, 7);
+    llvm::Value* aTile = b_.CreateGEP(b_.getInt8Ty(), tiles[0],
+                                      b_.CreateMul(group, b_.getInt32(static_cast<uint32_t>(groupRows * aRowBytes))));
+    aDescriptor = matrixDescriptor(aTile, aRowBytes, 16);
+  }
   llvm::Value* bDescriptor = matrixDescriptor(tiles[1], bRowBytes, bKMajor ? 16 : k * bRowBytes);
   auto advanced = [&](llvm::Value* descriptor, int64_t bytes) {
     return b_.CreateAdd(descriptor, b_.getInt64(static_cast<uint64_t>(bytes >> 4)));
@@ -228,11 +245,25 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const Layout& accumulator) {
     int64_t aBytes = kMajorStep(m, aRowBytes);
     std::string bOperand = operand(advanced(bDescriptor, bKMajor ? kMajorStep(n, bRowBytes) : step * 16 * bRowBytes));
     for (int64_t tile = 0; tile < mTiles; ++tile) {
-      std::string aOperand = operand(advanced(aDescriptor, aBytes + tile * 64 * aRowBytes));
+      std::string aOperand;
+      if (aInRegisters) {
+        // a's four registers: rows +0 and +8, columns +0 and +8, each a column pair.
+        for (int half = 0; half < 4; ++half) {
+          int64_t row = tile * 64 + (half & 1) * 8, column = step * 16 + (half >> 1) * 8;
+          int64_t element = (row << kBits) | column;
+          llvm::Value* pair = packHalves(aRegisters[static_cast<size_t>(layouts.a.slotOfElement(element))],
+                                         aRegisters[static_cast<size_t>(layouts.a.slotOfElement(element | 1))], aType.dtype);
+          aOperand += (half ? ", " : "{") + operand(pair);
+        }
+        aOperand += "}";
+      } else {
+        aOperand = operand(advanced(aDescriptor, aBytes + tile * 64 * aRowBytes));
+      }
       std::string outputs;
       for (int64_t i = 0; i < perTile; ++i) outputs += fmt::format("{}${}", i ? ", " : "", tile * perTile + i);
-      text += fmt::format("wgmma.mma_async.sync.aligned.m64n{}k16.f32.{}.{} {{{}}}, {}, {}, p, 1, 1, 0, {};\n", n, type,
-                          type, outputs, aOperand, bOperand, bKMajor ? 0 : 1);
+      // imm-trans-a only where a is a descriptor.
+      text += fmt::format("wgmma.mma_async.sync.aligned.m64n{}k16.f32.{}.{} {{{}}}, {}, {}, p, 1, 1, {}{};\n", n, type,
+                          type, outputs, aOperand, bOperand, aInRegisters ? "" : "0, ", bKMajor ? 0 : 1);
     }
   }
   text += "wgmma.commit_group.sync.aligned;\n}";
@@ -267,7 +298,7 @@ Slots KernelCodegen::waitForWarpGroupMma(Slots accumulator, int pending) {
 }
 
 void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) {
-  if (layouts.warpGroup) return warpGroupDot(op, layouts.accumulator);
+  if (layouts.warpGroup) return warpGroupDot(op, layouts);
   const tir::Type& aType = op.operand(0)->type();
   const tir::Type& cType = op.operand(1)->type();
   DType input = aType.dtype;
@@ -304,12 +335,7 @@ void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) 
   Slots& a = fragmentSlots[0];
   Slots& c = fragmentSlots[1];
   Slots acc = get(op.operand(2), layouts.accumulator);
-  // Two halves in one .b32 register, the first in the low bits.
-  auto pack = [&](llvm::Value* low, llvm::Value* high) {
-    llvm::Type* pair = llvm::FixedVectorType::get(elementType(input), 2);
-    llvm::Value* vector = b_.CreateInsertElement(llvm::UndefValue::get(pair), low, uint64_t{0});
-    return b_.CreateBitCast(b_.CreateInsertElement(vector, high, uint64_t{1}), b_.getInt32Ty());
-  };
+  auto pack = [&](llvm::Value* low, llvm::Value* high) { return packHalves(low, high, input); };
   const char* type = input == DType::Float16 ? "f16" : "bf16";
   std::string text = fmt::format(
       "mma.sync.aligned.m16n8k16.row.col.f32.{0}.{0}.f32 {{$0, $1, $2, $3}}, {{$4, $5, $6, $7}}, {{$8, $9}}, "
