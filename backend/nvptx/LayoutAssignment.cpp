@@ -148,6 +148,10 @@ void LayoutAssignment::assign(const tir::Op& op) {
       if (first) set(op.result(), *first);
       return;
     case tir::OpKind::Broadcast:
+      // Computed in each user's layout (a relabelling of its source's
+      // registers where the source's layout is that one without the
+      // broadcast dims): a softmax's row max broadcast over an accumulator.
+      return;
     case tir::OpKind::Permute:
       if (first) set(op.result(), preferred(type));
       return;

@@ -7,9 +7,10 @@
 // preferred layout of their shape, except a load whose users all broadcast
 // it, which takes the layout they read it in; a reduction's result keeps its input's layout minus
 // the reduced bits (Triton's slice layout), so that broadcasting it back over
-// the reduced dim, as softmax does, stays within each thread; broadcasts,
-// permutes, scans and FMA dots produce the preferred layout and ask for their
-// operands in whatever layout makes that a relabelling of registers;
+// the reduced dim, as softmax does, stays within each thread; broadcasts are
+// computed in each user's layout; permutes, scans and FMA dots produce the
+// preferred layout and ask for their operands in whatever layout makes that a
+// relabelling of registers;
 // elementwise ops follow their first operand that has a layout; a
 // tensor-core dot produces mma.sync's accumulator layout.
 //
