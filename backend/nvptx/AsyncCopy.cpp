@@ -71,18 +71,29 @@ void KernelCodegen::planAsyncCopies() {
       return (isTensorCoreDot(user) && user->operand(2) != value) || transposesForWarpGroupDots(user);
     });
   };
-  auto warpGroupOperandOnly = [&](const tir::Value* value) {
-    const std::vector<const tir::Op*>& of = users[value];
-    return std::all_of(of.begin(), of.end(), [&](const tir::Op* user) {
-      return user->kind() == tir::OpKind::Permute || layouts_.tensorCoreLayouts(*user)->warpGroup;
-    });
+  // The dots that read a ring tile, directly or through a permute.
+  auto readers = [&](const tir::Value* value) {
+    std::vector<const tir::Op*> dots;
+    for (const tir::Op* user : users[value]) {
+      if (user->kind() == tir::OpKind::Permute) dots.insert(dots.end(), users[user->result()].begin(), users[user->result()].end());
+      else dots.push_back(user);
+    }
+    return dots;
   };
   int64_t offset = 0;
   tir::walk(kernel_.body, [&](const tir::Op& loop) {
     if (loop.kind() != tir::OpKind::For) return;
     const tir::Block& body = loop.regions()[0]->body();
     const tir::Op& yield = *body.ops().back();
-    int rings = 0, ahead = 0;
+    // The chains of this loop first, then their rings (whose size depends on
+    // what else is in a ring).
+    struct Chain {
+      std::vector<size_t> carried;  // iter values, the one the dot reads first
+      const tir::Value* next;       // the body's load
+    };
+    std::vector<Chain> chains;
+    std::unordered_set<const tir::Value*> inRings;  // what dots read from rings
+    int ahead = 0;
     for (size_t i = 0; i + 3 < loop.operands().size(); ++i) {
       const tir::Value* argument = body.argument(i + 1);
       if (!dotOperandOnly(argument)) continue;
@@ -103,16 +114,29 @@ void KernelCodegen::planAsyncCopies() {
                  users[loop.result(chain[j])].empty();
       }
       if (!copies) continue;
-      size_t ring = rings_.size();
       ahead = static_cast<int>(chain.size());
-      // wgmma leaves one iteration's instructions in flight: their slot is
-      // not the next one overwritten.
-      int slots = ahead + 1 + (warpGroupOperandOnly(argument) ? 1 : 0);
+      chains.push_back({chain, next});
+      inRings.insert(argument);
+      for (const tir::Op* user : users[argument])
+        if (user->kind() == tir::OpKind::Permute) inRings.insert(user->result());
+    }
+    for (const Chain& found : chains) {
+      const std::vector<size_t>& chain = found.carried;
+      const tir::Value* argument = body.argument(chain[0] + 1);
+      const tir::Value* next = found.next;
+      size_t ring = rings_.size();
+      // A wgmma dot with both operands in rings leaves one iteration's
+      // instructions in flight (keepsInFlight): their slot is not the next
+      // one overwritten.
+      std::vector<const tir::Op*> dots = readers(argument);
+      bool inFlight = std::all_of(dots.begin(), dots.end(), [&](const tir::Op* dot) {
+        return layouts_.tensorCoreLayouts(*dot)->warpGroup && inRings.count(dot->operand(0)) && inRings.count(dot->operand(1));
+      });
+      int slots = ahead + 1 + (inFlight ? 1 : 0);
       int64_t alignment = warpGroupMma_ ? kSwizzleAtomBytes : 128;
       int64_t slotBytes = (argument->type().numElements() * 2 + alignment - 1) / alignment * alignment;
       rings_.push_back({offset, slotBytes, slots});
       offset += slots * slotBytes;
-      ++rings;
       for (const tir::Op* user : users[argument])
         if (user->kind() == tir::OpKind::Permute) {
           ringOf_[user->result()] = ring;
@@ -128,7 +152,7 @@ void KernelCodegen::planAsyncCopies() {
     }
     // Each iteration commits one group per ring; all but the newest groups of
     // the S - 2 iterations after this one must be done.
-    if (rings) pendingGroups_[&loop] = rings * (ahead - 1);
+    if (!chains.empty()) pendingGroups_[&loop] = static_cast<int>(chains.size()) * (ahead - 1);
   });
   scratchBase_ = offset;
 }
