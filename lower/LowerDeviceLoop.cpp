@@ -58,6 +58,9 @@ struct DV {
   // Integer scalars of the form base + offset, for constant-length slices.
   tir::Value* affineBase = nullptr;
   int64_t affineOffset = 0;
+  // An integer scalar known to be at most this (a tile's `.end`): what a
+  // nested hl.tile with it for its end takes for the extent of its iteration space.
+  std::optional<int64_t> upperBound;
   int tile = -1;       // Tile
   HostBinding host;    // Host
   int tensor = -1;     // HostTensor
@@ -434,9 +437,18 @@ std::vector<int> Lowering::makeTiles(const ast::For& loop, const ast::Call& iter
       compileError(diag::NotCompileTimeInt, keyword.value->range, "block_size");
     if (keyword.arg == "block_size" && value.isHostNumber()) blockSize = static_cast<int64_t>(hostNumber(value));
   }
+  // A nested loop may end at a device scalar with a known bound (causal
+  // attention's hl.tile(0, tile_m.end)): its loop runs to the scalar, and its
+  // iteration space counts as reaching the bound.
+  std::vector<tir::Value*> dynamicEnds;
   auto hostInts = [&](const DV& value, SourceRange range) {
     std::vector<int64_t> out;
+    dynamicEnds.clear();
     if (value.isHostNumber()) out.push_back(static_cast<int64_t>(hostNumber(value)));
+    else if (value.isScalarTensor() && value.upperBound && !tiles_.empty() && isIntegral(value.dtype, false)) {
+      out.push_back(*value.upperBound);
+      dynamicEnds.push_back(value.value);
+    }
     else if (value.kind == DV::Kind::Tuple)
       for (const DV& item : value.items) {
         if (!item.isHostNumber()) compileError(diag::NotCompileTimeInt, range, "a loop bound");
@@ -453,6 +465,7 @@ std::vector<int> Lowering::makeTiles(const ast::For& loop, const ast::Call& iter
   };
   if (iter.args.empty() || iter.args.size() > 2) compileError(diag::TileArguments, iter.range);
   std::vector<int64_t> first = hostInts(eval(*iter.args[0]), iter.args[0]->range);
+  if (!dynamicEnds.empty() && iter.args.size() == 2) compileError(diag::NotCompileTimeInt, iter.args[0]->range, "a loop's begin");
   if (iter.args.size() == 2) {
     std::vector<int64_t> second = hostInts(eval(*iter.args[1]), iter.args[1]->range);
     if (second.size() != first.size()) compileError(diag::TileArguments, iter.range);
@@ -488,7 +501,7 @@ std::vector<int> Lowering::makeTiles(const ast::For& loop, const ast::Call& iter
     made.push_back(static_cast<int>(tiles_.size() - 1));
   }
   // Iteration spaces that start elsewhere than 0 shift the tiles' begins.
-  for (size_t d = 0; d < made.size(); ++d) tiles_[made[d]].end = b_->index(ends[d]);
+  for (size_t d = 0; d < made.size(); ++d) tiles_[made[d]].end = dynamicEnds.empty() ? b_->index(ends[d]) : dynamicEnds[d];
   for (size_t d = 0; d < made.size(); ++d) tileBegins_[made[d]] = begins[d];
   return made;
 }
@@ -919,6 +932,8 @@ DV Lowering::attribute(const DV& object, const std::string& name, SourceRange ra
       }
       if (name == "end") {
         scalar.value = b_->binary(BinaryOp::Minimum, b_->binary(BinaryOp::Add, tile.begin, b_->index(tile.blockSize)), tile.end);
+        const tir::Op* end = tile.end->definingOp();
+        if (end && end->kind() == tir::OpKind::Constant) scalar.upperBound = std::get<int64_t>(*end->findAttribute("value"));
         return scalar;
       }
       if (name == "block_size") return hostInt(tile.blockSize);
