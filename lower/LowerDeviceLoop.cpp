@@ -267,6 +267,7 @@ class Lowering {
   std::map<std::string, SourceRange> definedAt_;
   // Where each tile's iteration space starts (hl.tile(begin, end)).
   std::map<int, int64_t> tileBegins_;
+  std::map<int, tir::Value*> dynamicBegins_;  // nested loops that begin at a device value
   // Names assigned only inside a finished loop (for a clearer error).
   std::set<std::string> loopOnly_;
 };
@@ -437,17 +438,18 @@ std::vector<int> Lowering::makeTiles(const ast::For& loop, const ast::Call& iter
       compileError(diag::NotCompileTimeInt, keyword.value->range, "block_size");
     if (keyword.arg == "block_size" && value.isHostNumber()) blockSize = static_cast<int64_t>(hostNumber(value));
   }
-  // A nested loop may end at a device scalar with a known bound (causal
-  // attention's hl.tile(0, tile_m.end)): its loop runs to the scalar, and its
-  // iteration space counts as reaching the bound.
-  std::vector<tir::Value*> dynamicEnds;
-  auto hostInts = [&](const DV& value, SourceRange range) {
+  // A nested loop may run between device scalars (causal attention's
+  // hl.tile(0, tile_m.begin) and hl.tile(tile_m.begin, tile_m.end)): an end
+  // with a known bound (a tile's `.end`), whose iteration space then counts as
+  // reaching the bound, and any integer begin, counted as 0.
+  std::vector<tir::Value*> dynamic;
+  auto hostInts = [&](const DV& value, SourceRange range, bool isBegin) {
     std::vector<int64_t> out;
-    dynamicEnds.clear();
+    dynamic.clear();
     if (value.isHostNumber()) out.push_back(static_cast<int64_t>(hostNumber(value)));
-    else if (value.isScalarTensor() && value.upperBound && !tiles_.empty() && isIntegral(value.dtype, false)) {
-      out.push_back(*value.upperBound);
-      dynamicEnds.push_back(value.value);
+    else if (value.isScalarTensor() && (value.upperBound || isBegin) && !tiles_.empty() && isIntegral(value.dtype, false)) {
+      out.push_back(isBegin ? 0 : *value.upperBound);
+      dynamic.push_back(value.value);
     }
     else if (value.kind == DV::Kind::Tuple)
       for (const DV& item : value.items) {
@@ -464,10 +466,12 @@ std::vector<int> Lowering::makeTiles(const ast::For& loop, const ast::Call& iter
     return out;
   };
   if (iter.args.empty() || iter.args.size() > 2) compileError(diag::TileArguments, iter.range);
-  std::vector<int64_t> first = hostInts(eval(*iter.args[0]), iter.args[0]->range);
-  if (!dynamicEnds.empty() && iter.args.size() == 2) compileError(diag::NotCompileTimeInt, iter.args[0]->range, "a loop's begin");
+  std::vector<int64_t> first = hostInts(eval(*iter.args[0]), iter.args[0]->range, iter.args.size() == 2);
+  std::vector<tir::Value*> dynamicBegins, dynamicEnds = dynamic;
   if (iter.args.size() == 2) {
-    std::vector<int64_t> second = hostInts(eval(*iter.args[1]), iter.args[1]->range);
+    dynamicBegins = dynamic;
+    std::vector<int64_t> second = hostInts(eval(*iter.args[1]), iter.args[1]->range, false);
+    dynamicEnds = dynamic;
     if (second.size() != first.size()) compileError(diag::TileArguments, iter.range);
     begins = first;
     ends = second;
@@ -503,6 +507,7 @@ std::vector<int> Lowering::makeTiles(const ast::For& loop, const ast::Call& iter
   // Iteration spaces that start elsewhere than 0 shift the tiles' begins.
   for (size_t d = 0; d < made.size(); ++d) tiles_[made[d]].end = dynamicEnds.empty() ? b_->index(ends[d]) : dynamicEnds[d];
   for (size_t d = 0; d < made.size(); ++d) tileBegins_[made[d]] = begins[d];
+  for (size_t d = 0; d < dynamicBegins.size(); ++d) dynamicBegins_[made[d]] = dynamicBegins[d];
   return made;
 }
 
@@ -676,7 +681,9 @@ void Lowering::lowerNestedFor(const ast::For& loop) {
   // variables.
   std::function<void(size_t)> nest = [&](size_t d) {
     const Tile& tile = tiles_[tiles[d]];
-    carriedLoop(loop, b_->index(tileBegins_[tiles[d]]), tile.end, b_->index(tile.blockSize), [&, d](tir::Value* iv) {
+    auto dynamicBegin = dynamicBegins_.find(tiles[d]);
+    tir::Value* begin = dynamicBegin != dynamicBegins_.end() ? dynamicBegin->second : b_->index(tileBegins_[tiles[d]]);
+    carriedLoop(loop, begin, tile.end, b_->index(tile.blockSize), [&, d](tir::Value* iv) {
       defineTile(tiles[d], iv, /*offsetBegin=*/false);
       if (d + 1 < tiles.size()) {
         nest(d + 1);
@@ -925,6 +932,9 @@ DV Lowering::attribute(const DV& object, const std::string& name, SourceRange ra
       scalar.dtype = DType::Int32;
       scalar.weak = true;
       if (name == "index") return tileIndex(object.tile);
+      // Both at most the end of the tile's iteration space, where that is constant.
+      if (const tir::Op* end = tile.end->definingOp(); end && end->kind() == tir::OpKind::Constant)
+        scalar.upperBound = std::get<int64_t>(*end->findAttribute("value"));
       if (name == "begin") {
         scalar.value = tile.begin;
         scalar.affineBase = tile.begin;
@@ -932,8 +942,6 @@ DV Lowering::attribute(const DV& object, const std::string& name, SourceRange ra
       }
       if (name == "end") {
         scalar.value = b_->binary(BinaryOp::Minimum, b_->binary(BinaryOp::Add, tile.begin, b_->index(tile.blockSize)), tile.end);
-        const tir::Op* end = tile.end->definingOp();
-        if (end && end->kind() == tir::OpKind::Constant) scalar.upperBound = std::get<int64_t>(*end->findAttribute("value"));
         return scalar;
       }
       if (name == "block_size") return hostInt(tile.blockSize);

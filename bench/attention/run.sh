@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Attention forward on the GPU machine, from the repository root: `hel bench` of
-# bench/attention/attention.hel (f16, batch 4, 32 heads, sequence 4096, head dims
-# 64 and 128, causal and not) under its own configs or each of CONFIGS, then
-# torch.nn.functional.scaled_dot_product_attention at the same shapes in the same
-# run. Prints one row per kernel, head dim and config, then the best of each
+# bench/attention/attention.hel and causal_attention.hel (f16, batch 4, 32
+# heads, sequence 4096, head dims 64 and 128) under their own configs, or each
+# of CONFIGS and of CAUSAL_CONFIGS (four block sizes: its two key loops), then
+# torch.nn.functional.scaled_dot_product_attention at the same shapes in the
+# same run. Prints one row per kernel, head dim and config, then the best of each
 # against PyTorch (time ratio: PyTorch's time over hel's).
 #   bash bench/attention/run.sh [OUT]     (OUT: logs, default /tmp/hel-attention)
 set -u
@@ -35,16 +36,19 @@ bench_rows() {
 
 : > "$out/rows.txt"
 index=0
-for config in ${CONFIGS:-own}; do
-  index=$((index + 1))
-  flags=()
-  [ "$config" = own ] || flags=(--config "$config")
-  if ! "$hel" bench "$here/attention.hel" "${flags[@]}" > "$out/bench.$index.txt" 2>&1; then
-    echo "hel  $config: failed"; tail -n 5 "$out/bench.$index.txt"; continue
-  fi
-  bench_rows "$out/bench.$index.txt" | while read -r kernel shape ms; do
-    echo "$kernel $shape $ms $config" >> "$out/rows.txt"
-    printf 'hel  %-18s %-18s %-45s %9s ms\n' "$kernel" "$shape" "$config" "$ms"
+for script in attention causal_attention; do
+  [ "$script" = attention ] && configs=${CONFIGS:-own} || configs=${CAUSAL_CONFIGS:-own}
+  for config in $configs; do
+    index=$((index + 1))
+    flags=()
+    [ "$config" = own ] || flags=(--config "$config")
+    if ! "$hel" bench "$here/$script.hel" "${flags[@]}" > "$out/bench.$index.txt" 2>&1; then
+      echo "hel  $script $config: failed"; tail -n 5 "$out/bench.$index.txt"; continue
+    fi
+    bench_rows "$out/bench.$index.txt" | while read -r kernel shape ms; do
+      echo "$kernel $shape $ms $config" >> "$out/rows.txt"
+      printf 'hel  %-18s %-18s %-45s %9s ms\n' "$kernel" "$shape" "$config" "$ms"
+    done
   done
 done
 python3 "$here/torch_attention.py" 4x32x4096x64 4x32x4096x128 | tee "$out/torch.txt"
