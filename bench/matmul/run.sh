@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Tensor-core matmul on the GPU machine, from the repository root: `hel bench`
-# of bench/matmul/matmul.hel (f16 and bf16; 4096^3, 8192^3, 4000^3 and
+# Matmul on the GPU machine, from the repository root: `hel bench` of
+# bench/matmul/matmul.hel (f16 and bf16; 4096^3, 8192^3, 4000^3 and
 # 1000x3000x500) under each of CONFIGS, then torch.matmul (cuBLAS) at the same
 # shapes in the same run. Prints every config's TFLOP/s, then one row per
 # shape and dtype: the best config, its TFLOP/s, PyTorch's, and the ratio.
+# SCRIPT=matmul_f32.hel SHAPES=4096x4096x4096 DTYPES="f32 tf32" does the f32
+# kernels (a kernel named *_tf32 counts as tf32, against PyTorch with TF32 on).
 #   bash bench/matmul/run.sh [OUT]     (OUT: logs, default /tmp/hel-matmul)
 set -u
 hel=${HEL:-build/hel}
@@ -12,6 +14,9 @@ out=${1:-/tmp/hel-matmul}
 mkdir -p "$out"
 configs=${CONFIGS:-"block_sizes=[128,128,64],num_warps=4,num_stages=3 block_sizes=[128,256,64],num_warps=8,num_stages=3 block_sizes=[256,128,64],num_warps=8,num_stages=3 block_sizes=[128,128,64],num_warps=8,num_stages=3 block_sizes=[64,128,64],num_warps=4,num_stages=3"}
 echo "GPU: $(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)"
+
+script=${SCRIPT:-matmul.hel}
+shapes=${SHAPES:-4096x4096x4096 8192x8192x8192 4000x4000x4000 1000x3000x500}
 
 # Each row of a `hel bench` table as "dtype MxNxK ms" (the x and y arguments
 # give the shape; ms is counted from the line's end, as bench-table.sh does).
@@ -26,10 +31,11 @@ bench_rows() {
       }
       next
     }
-    match($0, /x=(f16|bf16)\[[0-9]+,[0-9]+\], y=(f16|bf16)\[[0-9]+,[0-9]+\]/) {
+    match($0, /x=(f16|bf16|f32)\[[0-9]+,[0-9]+\], y=(f16|bf16|f32)\[[0-9]+,[0-9]+\]/) {
       split(substr($0, RSTART, RLENGTH), part, /[][,=]/)
       # part: x, dtype, m, k, "", " y", dtype, k, n
-      printf "%s %sx%sx%s %s\n", part[2], part[3], part[9], part[4], $(NF - msFromEnd)
+      dtype = ($1 ~ /_tf32$/) ? "tf32" : part[2]
+      printf "%s %sx%sx%s %s\n", dtype, part[3], part[9], part[4], $(NF - msFromEnd)
     }' "$1"
 }
 
@@ -37,7 +43,7 @@ bench_rows() {
 index=0
 for config in $configs; do
   index=$((index + 1))
-  if ! "$hel" bench "$here/matmul.hel" --config "$config" > "$out/bench.$index.txt" 2>&1; then
+  if ! "$hel" bench "$here/$script" --config "$config" > "$out/bench.$index.txt" 2>&1; then
     echo "hel  $config: failed"; tail -n 5 "$out/bench.$index.txt"; continue
   fi
   bench_rows "$out/bench.$index.txt" | while read -r dtype shape ms; do
@@ -46,11 +52,11 @@ for config in $configs; do
       "$(awk -v s="$shape" -v ms="$ms" 'BEGIN { split(s, d, "x"); print 2 * d[1] * d[2] * d[3] / ms / 1e9 }')"
   done
 done
-python3 "$here/torch_matmul.py" 4096x4096x4096 8192x8192x8192 4000x4000x4000 1000x3000x500 | tee "$out/torch.txt"
+python3 "$here/torch_matmul.py" $shapes | tee "$out/torch.txt"
 echo
 printf '%-5s %-16s %-50s %9s %9s %6s\n' dtype shape best_config hel_TFLOPs torch_TFLOPs ratio
 awk '
-  FILENAME ~ /torch.txt$/ { dtype = ($2 == "torch.float16") ? "f16" : "bf16"; torch[dtype " " $3] = $6; next }
+  FILENAME ~ /torch.txt$/ { torch[$2 " " $3] = $6; next }
   { key = $1 " " $2; if (!(key in best) || $3 < best[key]) { best[key] = $3; config[key] = $4 }; if (!(key in order)) { order[key] = ++n; keys[n] = key } }
   END {
     for (i = 1; i <= n; i++) {
