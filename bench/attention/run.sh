@@ -10,6 +10,7 @@
 set -u
 hel=${HEL:-build/hel}
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../bench-table.sh"
 out=${1:-/tmp/hel-attention}
 mkdir -p "$out"
 echo "GPU: $(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)"
@@ -17,21 +18,12 @@ echo "GPU: $(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)"
 # Each row of a `hel bench` table as "kernel shape ms" (shape: q's, BxHxSxD; the
 # table names the device loop's arguments, q_view first).
 bench_rows() {
-  awk '
-    $1 == "kernel" && $2 == "line" {
-      fromEnd = 0
-      for (i = NF; i > 0; i--) {
-        if ($i == "ms") msFromEnd = fromEnd
-        if (i > 1 && $(i - 1) == "%") i--  # "% copy", "% peak": one column each
-        fromEnd++
-      }
-      next
-    }
+  bench_column_rows ms "$1" | awk '
     match($0, /=f16\[[0-9]+,[0-9]+,[0-9]+,[0-9]+\]/) {  # the first argument, q
       shape = substr($0, RSTART + 5, RLENGTH - 6)
       gsub(",", "x", shape)
-      print $1, shape, $(NF - msFromEnd)
-    }' "$1"
+      print $2, shape, $1
+    }'
 }
 
 : > "$out/rows.txt"

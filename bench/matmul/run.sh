@@ -10,6 +10,7 @@
 set -u
 hel=${HEL:-build/hel}
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../bench-table.sh"
 out=${1:-/tmp/hel-matmul}
 mkdir -p "$out"
 configs=${CONFIGS:-"block_sizes=[128,128,64],num_warps=4,num_stages=3 block_sizes=[128,256,64],num_warps=8,num_stages=3 block_sizes=[256,128,64],num_warps=8,num_stages=3 block_sizes=[128,128,64],num_warps=8,num_stages=3 block_sizes=[64,128,64],num_warps=4,num_stages=3"}
@@ -19,24 +20,15 @@ script=${SCRIPT:-matmul.hel}
 shapes=${SHAPES:-4096x4096x4096 8192x8192x8192 4000x4000x4000 1000x3000x500}
 
 # Each row of a `hel bench` table as "dtype MxNxK ms" (the x and y arguments
-# give the shape; ms is counted from the line's end, as bench-table.sh does).
+# give the shape).
 bench_rows() {
-  awk '
-    $1 == "kernel" && $2 == "line" {
-      fromEnd = 0
-      for (i = NF; i > 0; i--) {
-        if ($i == "ms") msFromEnd = fromEnd
-        if (i > 1 && $(i - 1) == "%") i--  # "% copy", "% peak": one column each
-        fromEnd++
-      }
-      next
-    }
+  bench_column_rows ms "$1" | awk '
     match($0, /x=(f16|bf16|f32)\[[0-9]+,[0-9]+\], y=(f16|bf16|f32)\[[0-9]+,[0-9]+\]/) {
       split(substr($0, RSTART, RLENGTH), part, /[][,=]/)
-      # part: x, dtype, m, k, "", " y", dtype, k, n
-      dtype = ($1 ~ /_tf32$/) ? "tf32" : part[2]
-      printf "%s %sx%sx%s %s\n", dtype, part[3], part[9], part[4], $(NF - msFromEnd)
-    }' "$1"
+      # part: x, dtype, m, k, "", " y", dtype, k, n; $2 is the kernel.
+      dtype = ($2 ~ /_tf32$/) ? "tf32" : part[2]
+      printf "%s %sx%sx%s %s\n", dtype, part[3], part[9], part[4], $1
+    }'
 }
 
 : > "$out/rows.txt"
