@@ -9,14 +9,14 @@
 #   bash bench/tune/quick_vs_full.sh [OUT]     (OUT: logs, default /tmp/hel-quick-vs-full)
 #
 # HEL picks the binary (default build/hel); CASES the scripts (default: puzzle 1, the
-# bench/membound cases but flash1d, the f16 4096^3 matmul); FULL_BUDGET the full effort's
+# bench/membound cases, the f16 4096^3 matmul); FULL_BUDGET the full effort's
 # seconds (default 20, so that all cases take about five minutes); QUICK_BUDGET, if set,
 # quick's (else its own 60 s); DEVICE=cpu tries the script without a GPU (give it small
 # CASES).
 set -u
 out=${1:-/tmp/hel-quick-vs-full}
 hel=${HEL:-build/hel}
-cases=${CASES:-puzzles/01_constant_add.hel $(ls bench/membound/*.hel | grep -v flash1d) bench/tune/matmul_f16.hel}
+cases=${CASES:-puzzles/01_constant_add.hel $(ls bench/membound/*.hel) bench/tune/matmul_f16.hel}
 device=${DEVICE:-cuda}
 mkdir -p "$out"
 : > "$out/configs.txt"
