@@ -164,6 +164,12 @@ TEST_CASE("wgmma accumulator layouts give each warp 16 rows of each 64-row tile 
   REQUIRE(two);
   CHECK(two->accumulator.str() == "[r t0 t1 r r r r t2 t3 t4 r t5 t6 r t7]");
   CHECK(two->accumulator.slots() == 128);
+  // a in registers: the accumulator's layout with K's bits for N's, so that a
+  // softmax computed in one dot's accumulator (64 wide) feeds the next dot's a.
+  std::optional<MmaLayouts> chained = wgmmaLayouts(128, 128, 64, 7);
+  REQUIRE(chained);
+  CHECK(chained->a == wgmmaLayouts(128, 64, 16, 7)->accumulator);
+  CHECK(chained->a.str() == "[r t0 t1 r r r t2 t3 t4 r t5 t6 r]");
   // Not whole warpgroups, too few rows for the warpgroups, N under 16 or over 256.
   CHECK_FALSE(wgmmaLayouts(64, 64, 16, 6));
   CHECK_FALSE(wgmmaLayouts(64, 64, 16, 8));
