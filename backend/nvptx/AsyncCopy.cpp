@@ -12,10 +12,13 @@
 // the S - 2 iterations after this one) and one barrier make the current
 // slot's copy visible to every thread and make sure every thread has finished
 // reading the slot of the previous iteration, which the body's copy then
-// overwrites while the dot works on the current one. A wgmma dot leaves its
-// instructions running into the next iteration (TensorCore.cpp), so its
-// rings have one slot more and the body's copy goes to the slot read two
-// iterations before.
+// overwrites while the dot works on the current one. A wgmma dot with both
+// operands in rings leaves its instructions running into the next iteration
+// (TensorCore.cpp), so its rings have one slot more and the body's copy goes
+// to the slot read two iterations before. A tile that a wgmma dot reads as b
+// through a permute of its last two dims (lower/passes/TransposeLoads) is
+// copied as it is loaded, rows along K, and the permute reads the same slot:
+// wgmma then takes b K-major.
 #include <fmt/format.h>
 #include <llvm/IR/InlineAsm.h>
 

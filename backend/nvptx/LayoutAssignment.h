@@ -5,14 +5,17 @@
 // reduces such tiles along their last dim, one that keeps the reduced elements
 // in registers (attention's score tiles). Loads and atomics take the
 // preferred layout of their shape, except a load whose users all broadcast
-// it, which takes the layout they read it in; a reduction's result keeps its input's layout minus
+// it, which takes the layout they read it in, and a load before a loop that
+// only wgmma dots in it read as a, which takes the register layout of a;
+// a reduction's result keeps its input's layout minus
 // the reduced bits (Triton's slice layout), so that broadcasting it back over
 // the reduced dim, as softmax does, stays within each thread; broadcasts are
 // computed in each user's layout; permutes, scans and FMA dots produce the
 // preferred layout and ask for their operands in whatever layout makes that a
 // relabelling of registers;
 // elementwise ops follow their first operand that has a layout; a
-// tensor-core dot produces mma.sync's accumulator layout.
+// tensor-core dot produces its instruction's accumulator layout (wgmma's or
+// mma.sync's).
 //
 // Values computed only from constants, aranges and splats have no layout of
 // their own: they are recomputed in whichever layout each user asks for

@@ -12,6 +12,12 @@
 // 32-, 64- and 128-byte swizzled layout of Hopper's wgmma (the operand is
 // K-major for a, MN-major for b), so wgmma reads the same tiles in place
 // through shared-memory descriptors.
+//
+// With wgmma (sm_90a, a warpgroup's 64 rows or more), a is read from
+// registers instead where it already lies in wgmma's register layout (the
+// accumulator's: a softmax's probabilities, or a tile loaded for it before
+// the loop), and b is read K-major where its ring holds it transposed (a
+// tile loaded through a transposed view; AsyncCopy.cpp).
 #include <fmt/format.h>
 #include <llvm/IR/InlineAsm.h>
 
