@@ -1774,6 +1774,7 @@ DV Lowering::callBuiltin(const sema::Builtin& builtin, const DV* self, std::vect
       return hostInt(static_cast<int64_t>(std::floor(x)));
     }
     case BR::Specialize: return arg("value");
+    case BR::RegisterBlockSize: compileError(diag::RegisterBlockSizeUnsupported, range);
     default:
       compileError(diag::NotInDeviceCode, range, builtin.qualifiedName + "()");
   }

@@ -574,9 +574,9 @@ Value HostBuiltins::evaluate(const sema::Builtin& builtin, BoundArgs& a) {
     case BuiltinRule::HlLoad:
     case BuiltinRule::HlStore:
     case BuiltinRule::Atomic:
-    case BuiltinRule::RegisterBlockSize:
     case BuiltinRule::DevicePrint:
       throwDiagnostic(kExitCompileError, diag::DeviceOnlyBuiltin, a.range, builtin.name());
+    case BuiltinRule::RegisterBlockSize: throwDiagnostic(kExitCompileError, diag::RegisterBlockSizeUnsupported, a.range);
     case BuiltinRule::Specialize: return a.get("value");
 
     // ---- other modules, Python builtins ----
