@@ -16,9 +16,12 @@ namespace hel::nvptx {
 
 void KernelCodegen::barrier() { b_.CreateIntrinsic(llvm::Intrinsic::nvvm_barrier0, {}, {}); }
 
+llvm::Value* KernelCodegen::scratchAddress(int64_t byteOffset) {
+  return b_.CreateConstGEP1_64(b_.getInt8Ty(), shared_, static_cast<uint64_t>(scratchBase_ + byteOffset));
+}
+
 llvm::Value* KernelCodegen::sharedAddress(int64_t byteOffset, llvm::Value* index, DType dtype) {
-  llvm::Value* base = b_.CreateConstGEP1_64(b_.getInt8Ty(), shared_, static_cast<uint64_t>(scratchBase_ + byteOffset));
-  return b_.CreateGEP(memoryType(dtype), base, index);
+  return b_.CreateGEP(memoryType(dtype), scratchAddress(byteOffset), index);
 }
 
 llvm::Value* KernelCodegen::readShared(int64_t byteOffset, llvm::Value* index, DType dtype) {

@@ -100,6 +100,8 @@ class KernelCodegen {
 
   // ---- across threads (Collective.cpp) ----
   void barrier();
+  // Where the scratch space (past the rings) is `byteOffset` bytes on.
+  llvm::Value* scratchAddress(int64_t byteOffset);
   llvm::Value* sharedAddress(int64_t byteOffset, llvm::Value* index, DType dtype);
   llvm::Value* readShared(int64_t byteOffset, llvm::Value* index, DType dtype);
   void writeShared(int64_t byteOffset, llvm::Value* index, DType dtype, llvm::Value* element);
@@ -122,9 +124,9 @@ class KernelCodegen {
   llvm::Value* swizzledAddress(llvm::Value* tile, llvm::Value* element, const std::vector<int64_t>& shape);
   // A shared-memory address as the 32-bit operand PTX instructions on .shared take.
   llvm::Value* sharedAddress32(llvm::Value* address);
-  // Writes a 2-D 16-bit tile held in `layout` to shared memory at `byteOffset`,
-  // swizzled row-major, with vector stores.
-  void stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset);
+  // Writes a 2-D 16-bit tile held in `layout` to scratch memory at `byteOffset`,
+  // swizzled row-major, with vector stores; returns where it starts.
+  llvm::Value* stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset);
   // The dot with wgmma (sm_90a): b in shared memory, read through a
   // descriptor; a too, or from registers where it is in their layout.
   void warpGroupDot(const tir::Op& op, const MmaLayouts& layouts);

@@ -52,7 +52,7 @@ llvm::Value* KernelCodegen::swizzledAddress(llvm::Value* tile, llvm::Value* elem
   return b_.CreateGEP(b_.getInt8Ty(), tile, offset);
 }
 
-void KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset) {
+llvm::Value* KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset) {
   int64_t columns = type.shape.back();
   int columnBits = log2Exact(columns);
   sharedBytes_ = std::max(sharedBytes_, byteOffset + type.numElements() * 2);
@@ -63,7 +63,7 @@ void KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, cons
   int64_t width = int64_t{1} << vectorBits;
   llvm::Value* fromThread = threadElementBits(layout);
   llvm::Type* vectorType = llvm::FixedVectorType::get(elementType(type.dtype), static_cast<unsigned>(width));
-  llvm::Value* tile = b_.CreateConstGEP1_64(b_.getInt8Ty(), shared_, static_cast<uint64_t>(scratchBase_ + byteOffset));
+  llvm::Value* tile = scratchAddress(byteOffset);
   for (int64_t first = 0; first < layout.slots(); first += width) {
     llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(layout.elementBitsOfSlot(first)));
     llvm::Value* vector = llvm::UndefValue::get(vectorType);
@@ -71,6 +71,7 @@ void KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, cons
     llvm::Value* address = swizzledAddress(tile, element, *matrixShape(type.shape));
     b_.CreateAlignedStore(vector, address, llvm::Align(static_cast<uint64_t>(width * 2)));
   }
+  return tile;
 }
 
 llvm::Value* KernelCodegen::sharedAddress32(llvm::Value* address) {
@@ -179,8 +180,7 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const MmaLayouts& layouts) {
     if (!staged) barrier();
     staged = true;
     Layout layout = layouts_.layoutOrPreferred(operands[i]);
-    stageSwizzled(get(operands[i], layout), layout, operands[i]->type(), offset);
-    tiles[i] = b_.CreateConstGEP1_64(b_.getInt8Ty(), shared_, static_cast<uint64_t>(scratchBase_ + offset));
+    tiles[i] = stageSwizzled(get(operands[i], layout), layout, operands[i]->type(), offset);
     offset += (operands[i]->type().numElements() * 2 + kSwizzleAtomBytes - 1) / kSwizzleAtomBytes * kSwizzleAtomBytes;
   }
   if (staged) {
@@ -329,14 +329,13 @@ void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) 
   }
   if (staged[0] || staged[1]) {
     barrier();
-    for (int i = 0; i < 2; ++i)
-      if (staged[i]) stageSwizzled(tiles_.at(operands[i]), *layouts_.layoutOf(operands[i]), operands[i]->type(), offsets[i]);
-    barrier();
+    llvm::Value* tiles[2];
     for (int i = 0; i < 2; ++i)
       if (staged[i])
-        fragmentSlots[i] = fragmentsFromShared(
-            operands[i]->type(), *fragments[i], i == 1,
-            b_.CreateConstGEP1_64(b_.getInt8Ty(), shared_, static_cast<uint64_t>(scratchBase_ + offsets[i])));
+        tiles[i] = stageSwizzled(tiles_.at(operands[i]), *layouts_.layoutOf(operands[i]), operands[i]->type(), offsets[i]);
+    barrier();
+    for (int i = 0; i < 2; ++i)
+      if (staged[i]) fragmentSlots[i] = fragmentsFromShared(operands[i]->type(), *fragments[i], i == 1, tiles[i]);
   }
   Slots& a = fragmentSlots[0];
   Slots& c = fragmentSlots[1];
