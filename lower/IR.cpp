@@ -185,4 +185,11 @@ int64_t largestTile(const Kernel& kernel) {
   return largest;
 }
 
+std::vector<int64_t> lastTwoDimsSwapped(size_t rank) {
+  std::vector<int64_t> order(rank);
+  for (size_t dim = 0; dim < rank; ++dim) order[dim] = static_cast<int64_t>(dim);
+  std::swap(order[rank - 1], order[rank - 2]);
+  return order;
+}
+
 }  // namespace hel::tir

@@ -339,5 +339,8 @@ void walk(const Block& block, const Fn& fn) {
 std::unordered_set<const Value*> writtenPointers(const Kernel& kernel);
 // The most elements of any tile value of the kernel; 1 without tiles.
 int64_t largestTile(const Kernel& kernel);
+// The permute order of a rank-`rank` tile that swaps its last two dims (a
+// matrix's transpose, batch dims kept).
+std::vector<int64_t> lastTwoDimsSwapped(size_t rank);
 
 }  // namespace hel::tir

@@ -60,7 +60,9 @@ void KernelCodegen::planAsyncCopies() {
   // A permute of the last two dims whose result only wgmma dots read, as b:
   // the ring tile is then b's transpose, which wgmma reads as K-major.
   auto transposesForWarpGroupDots = [&](const tir::Op* op) {
-    if (op->kind() != tir::OpKind::Permute || !swapsLastTwoDims(op->intsAttr("order"))) return false;
+    if (op->kind() != tir::OpKind::Permute) return false;
+    const std::vector<int64_t>& order = op->intsAttr("order");
+    if (order.size() < 2 || order != tir::lastTwoDimsSwapped(order.size())) return false;
     const std::vector<const tir::Op*>& of = users[op->result()];
     return !of.empty() &&
            std::all_of(of.begin(), of.end(), [&](const tir::Op* user) {
@@ -166,15 +168,6 @@ llvm::Value* KernelCodegen::ringAddress(const tir::Value* value) {
   return b_.CreateGEP(b_.getInt8Ty(), shared_,
                       b_.CreateAdd(b_.getInt32(static_cast<uint32_t>(ring.offset)),
                                    b_.CreateMul(slot, b_.getInt32(static_cast<uint32_t>(ring.slotBytes)))));
-}
-
-bool KernelCodegen::swapsLastTwoDims(const std::vector<int64_t>& order) {
-  size_t rank = order.size();
-  if (rank < 2 || order[rank - 1] != static_cast<int64_t>(rank) - 2 || order[rank - 2] != static_cast<int64_t>(rank) - 1)
-    return false;
-  for (size_t dim = 0; dim + 2 < rank; ++dim)
-    if (order[dim] != static_cast<int64_t>(dim)) return false;
-  return true;
 }
 
 void KernelCodegen::asyncCopy(const tir::Op& op) {

@@ -168,8 +168,6 @@ class KernelCodegen {
   bool isAsync(const tir::Value* value) const { return ringOf_.count(value) != 0; }
   // The address of the ring slot `value` is in now.
   llvm::Value* ringAddress(const tir::Value* value);
-  // Whether a permute's order swaps the last two dims and keeps the rest.
-  static bool swapsLastTwoDims(const std::vector<int64_t>& order);
   // A load copied into its ring slot with cp.async, as one commit group.
   void asyncCopy(const tir::Op& op);
   // An inline PTX instruction with no operands that orders memory (cp.async.*).

@@ -90,15 +90,8 @@ class Transposer {
     auto known = done_.find(value);
     if (known != done_.end()) return known->second;
     Value* result = rebuilt(value);
-    if (!result) result = b_.permute(value, order(value->type().shape.size()));
+    if (!result) result = b_.permute(value, lastTwoDimsSwapped(value->type().shape.size()));
     return done_[value] = result;
-  }
-
-  static std::vector<int64_t> order(size_t rank) {
-    std::vector<int64_t> dims(rank);
-    for (size_t dim = 0; dim < rank; ++dim) dims[dim] = static_cast<int64_t>(dim);
-    std::swap(dims[rank - 1], dims[rank - 2]);
-    return dims;
   }
 
  private:
@@ -145,7 +138,7 @@ void transposeLoads(Block& block, ValueReplacements& replacements, std::unordere
     Value* mask = op.operands().size() > 2 ? transposer.swapped(op.operand(2)) : nullptr;
     Value* other = op.operands().size() > 3 ? transposer.swapped(op.operand(3)) : nullptr;
     Value* rows = builder.load(op.operand(0), transposer.swapped(op.operand(1)), mask, other);
-    replacements.add(op.result(), builder.permute(rows, Transposer::order(op.result()->type().shape.size())));
+    replacements.add(op.result(), builder.permute(rows, lastTwoDimsSwapped(op.result()->type().shape.size())));
     dead.insert(&op);
     // Past the new ops, back at the load.
     while (block.ops()[i].get() != &op) ++i;
