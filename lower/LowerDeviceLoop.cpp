@@ -441,15 +441,14 @@ std::vector<int> Lowering::makeTiles(const ast::For& loop, const ast::Call& iter
   // A nested loop may run between device scalars (causal attention's
   // hl.tile(0, tile_m.begin) and hl.tile(tile_m.begin, tile_m.end)): an end
   // with a known bound (a tile's `.end`), whose iteration space then counts as
-  // reaching the bound, and any integer begin, counted as 0.
-  std::vector<tir::Value*> dynamic;
-  auto hostInts = [&](const DV& value, SourceRange range, bool isBegin) {
+  // reaching the bound, and any integer begin, counted as 0; such bounds go
+  // to `dynamic`.
+  auto hostInts = [&](const DV& value, SourceRange range, bool isBegin, std::vector<tir::Value*>* dynamic) {
     std::vector<int64_t> out;
-    dynamic.clear();
     if (value.isHostNumber()) out.push_back(static_cast<int64_t>(hostNumber(value)));
     else if (value.isScalarTensor() && (value.upperBound || isBegin) && !tiles_.empty() && isIntegral(value.dtype, false)) {
       out.push_back(isBegin ? 0 : *value.upperBound);
-      dynamic.push_back(value.value);
+      dynamic->push_back(value.value);
     }
     else if (value.kind == DV::Kind::Tuple)
       for (const DV& item : value.items) {
@@ -466,12 +465,12 @@ std::vector<int> Lowering::makeTiles(const ast::For& loop, const ast::Call& iter
     return out;
   };
   if (iter.args.empty() || iter.args.size() > 2) compileError(diag::TileArguments, iter.range);
-  std::vector<int64_t> first = hostInts(eval(*iter.args[0]), iter.args[0]->range, iter.args.size() == 2);
-  std::vector<tir::Value*> dynamicBegins, dynamicEnds = dynamic;
-  if (iter.args.size() == 2) {
-    dynamicBegins = dynamic;
-    std::vector<int64_t> second = hostInts(eval(*iter.args[1]), iter.args[1]->range, false);
-    dynamicEnds = dynamic;
+  bool hasBegin = iter.args.size() == 2;
+  std::vector<tir::Value*> dynamicBegins, dynamicEnds;
+  std::vector<int64_t> first =
+      hostInts(eval(*iter.args[0]), iter.args[0]->range, hasBegin, hasBegin ? &dynamicBegins : &dynamicEnds);
+  if (hasBegin) {
+    std::vector<int64_t> second = hostInts(eval(*iter.args[1]), iter.args[1]->range, false, &dynamicEnds);
     if (second.size() != first.size()) compileError(diag::TileArguments, iter.range);
     begins = first;
     ends = second;
@@ -932,16 +931,20 @@ DV Lowering::attribute(const DV& object, const std::string& name, SourceRange ra
       scalar.dtype = DType::Int32;
       scalar.weak = true;
       if (name == "index") return tileIndex(object.tile);
-      // Both at most the end of the tile's iteration space, where that is constant.
+      // `.begin` and `.end` are at most the end of the tile's iteration space,
+      // where that is constant.
+      std::optional<int64_t> iterationEnd;
       if (const tir::Op* end = tile.end->definingOp(); end && end->kind() == tir::OpKind::Constant)
-        scalar.upperBound = std::get<int64_t>(*end->findAttribute("value"));
+        iterationEnd = std::get<int64_t>(*end->findAttribute("value"));
       if (name == "begin") {
         scalar.value = tile.begin;
         scalar.affineBase = tile.begin;
+        scalar.upperBound = iterationEnd;
         return scalar;
       }
       if (name == "end") {
         scalar.value = b_->binary(BinaryOp::Minimum, b_->binary(BinaryOp::Add, tile.begin, b_->index(tile.blockSize)), tile.end);
+        scalar.upperBound = iterationEnd;
         return scalar;
       }
       if (name == "block_size") return hostInt(tile.blockSize);
