@@ -24,10 +24,44 @@ void collectNames(const ast::Node& node, std::set<std::string>& names) {
   ast::forEachChild(node, [&](const ast::Node& child) { collectNames(child, names); });
 }
 
+// The tensors a loop's names reach, one per view: the same memory seen with
+// the same dtype, shape and strides. A view is one kernel parameter, and its
+// identity (what sema's HostBinding carries) is the address of its key here.
+// `x.T` and `x` are two parameters: one parameter for both would index one
+// of them with the other's strides.
+struct TensorAliases {
+  std::map<std::string, size_t> ordinal;  // by viewKey
+  std::vector<Tensor> tensors;            // by ordinal
+
+  static std::string viewKey(const Tensor& tensor) {
+    // A meta tensor stands for a fresh allocation of its own.
+    const void* memory = tensor.isMeta() ? static_cast<const void*>(&tensor) : static_cast<const void*>(tensor.data());
+    return fmt::format("{}:{}[{}]/[{}]", memory, dtypeShortName(tensor.dtype()), fmt::join(tensor.shape(), ","),
+                       fmt::join(tensor.strides(), ","));
+  }
+  // The tensor's ordinal, numbering it if it is new.
+  size_t add(const Tensor& tensor) {
+    auto [it, added] = ordinal.emplace(viewKey(tensor), tensors.size());
+    if (added) tensors.push_back(tensor);
+    return it->second;
+  }
+  // The identity of a tensor that add() has seen; null for others.
+  const void* identityOf(const Tensor& tensor) const {
+    auto it = ordinal.find(viewKey(tensor));
+    return it == ordinal.end() ? nullptr : static_cast<const void*>(&it->first);
+  }
+  std::optional<size_t> ordinalOf(const void* identity) const {
+    for (const auto& [key, index] : ordinal)
+      if (static_cast<const void*>(&key) == identity) return index;
+    return std::nullopt;
+  }
+};
+
 // The host as device code sees it: values from the interpreter's scopes.
 class ScopeEnvironment : public sema::HostEnvironment {
  public:
-  ScopeEnvironment(Interpreter& interp, std::shared_ptr<Scope> scope) : interp_(interp), scope_(std::move(scope)) {}
+  ScopeEnvironment(Interpreter& interp, std::shared_ptr<Scope> scope, const TensorAliases& aliases)
+      : interp_(interp), scope_(std::move(scope)), aliases_(aliases) {}
 
   std::optional<sema::HostBinding> lookup(const std::string& name) override {
     Value* value = scope_->lookup(name);
@@ -59,7 +93,7 @@ class ScopeEnvironment : public sema::HostEnvironment {
       binding.tensor.dtype = tensor.dtype();
       binding.tensor.shape = tensor.shape();
       binding.tensor.strides = tensor.strides();
-      binding.tensor.identity = identityOf(tensor);
+      binding.tensor.identity = aliases_.identityOf(tensor);
       binding.tensor.alignment = alignmentOf(tensor);
     } else if (auto* tuple = value.as<TupleObject>()) {
       binding.kind = Kind::Tuple;
@@ -78,7 +112,7 @@ class ScopeEnvironment : public sema::HostEnvironment {
       binding.def = function->def;
       binding.lambda = function->lambda;
       binding.functionName = function->name;
-      binding.closure = std::make_shared<ScopeEnvironment>(interp_, function->closure);
+      binding.closure = std::make_shared<ScopeEnvironment>(interp_, function->closure, aliases_);
     } else {
       binding.kind = Kind::Other;
       binding.text = typeName(value);
@@ -96,31 +130,20 @@ class ScopeEnvironment : public sema::HostEnvironment {
     return alignment;
   }
 
-  // Tensors are the same kernel parameter when they view the same memory the
-  // same way.
-  static const void* identityOf(const Tensor& tensor) {
-    return tensor.isMeta() ? static_cast<const void*>(&tensor) : static_cast<const void*>(tensor.data());
-  }
 
  private:
   Interpreter& interp_;
   std::shared_ptr<Scope> scope_;
+  const TensorAliases& aliases_;
 };
 
 // A key piece for one host value a loop may use. Tensors count by dtype,
 // shape and strides, and by which of them are the same memory (`aliases`
 // numbers each distinct tensor in order of appearance).
-struct TensorAliases {
-  std::map<const void*, size_t> ordinal;
-  std::vector<Tensor> tensors;  // by ordinal
-};
-
 void describe(const Value& value, std::string& key, TensorAliases& aliases) {
   if (value.isTensor()) {
     const Tensor& tensor = value.asTensor();
-    auto [it, added] = aliases.ordinal.emplace(ScopeEnvironment::identityOf(tensor), aliases.tensors.size());
-    if (added) aliases.tensors.push_back(tensor);
-    size_t alias = it->second;
+    size_t alias = aliases.add(tensor);
     key += fmt::format("T{}[{}]/[{}]#{}@{}", dtypeShortName(tensor.dtype()), fmt::join(tensor.shape(), ","),
                        fmt::join(tensor.strides(), ","), alias, ScopeEnvironment::alignmentOf(tensor));
   } else if (value.isInt()) {
@@ -423,10 +446,9 @@ void lowerInto(DeviceLauncher::Compiled& compiled, LoopLowering& lowering, Confi
   compiled.module = std::move(lowered.module);
   compiled.tensorArgs.clear();
   for (const void* identity : lowered.tensorArgs) {
-    auto alias = aliases.ordinal.find(identity);
-    if (alias == aliases.ordinal.end())
-      throw ScriptError{kExitCompileError, DiagnosticEngine::make(diag::TensorThroughClosure, loop.range)};
-    compiled.tensorArgs.push_back(alias->second);
+    std::optional<size_t> alias = aliases.ordinalOf(identity);
+    if (!alias) throw ScriptError{kExitCompileError, DiagnosticEngine::make(diag::TensorThroughClosure, loop.range)};
+    compiled.tensorArgs.push_back(*alias);
   }
   compiled.loopConfig = lowering.loopConfigOf(choice, dims);
   const tir::Kernel& ir = *compiled.module->kernels[0];
@@ -452,7 +474,7 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
       key += ";";
     }
   }
-  ScopeEnvironment environment(interp, scope);
+  ScopeEnvironment environment(interp, scope, aliases);
   LoopLowering lowering(interp, call, loop, environment);
   const RunOptions& options = interp.options();
   auto found = cache_.find(key);
