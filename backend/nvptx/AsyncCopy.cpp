@@ -1,5 +1,5 @@
-// Global-to-shared copies with cp.async for the operands of tensor-core dots
-// that lower/passes/PipelineLoads loads S - 1 iterations ahead (num_stages =
+// Global-to-shared copies with cp.async for the operands of dots that read
+// them from shared memory (tensor-core dots, blocked FMA dots) that lower/passes/PipelineLoads loads S - 1 iterations ahead (num_stages =
 // S >= 2).
 //
 // Such an operand is a chain of S - 1 loop-carried tiles: the first is what
@@ -12,7 +12,8 @@
 // the S - 2 iterations after this one) and one barrier make the current
 // slot's copy visible to every thread and make sure every thread has finished
 // reading the slot of the previous iteration, which the body's copy then
-// overwrites while the dot works on the current one. A wgmma dot with both
+// overwrites while the dot works on the current one. (Rings only blocked FMA
+// dots read are row-major instead.) A wgmma dot with both
 // operands in rings leaves its instructions running into the next iteration
 // (TensorCore.cpp), so its rings have one slot more and the body's copy goes
 // to the slot read two iterations before. A tile that a wgmma dot reads as b
@@ -27,22 +28,23 @@
 namespace hel::nvptx {
 namespace {
 
-bool isHalfPrecision(DType dtype) { return dtype == DType::Float16 || dtype == DType::BFloat16; }
+// The element types of dot operands that go through rings.
+bool inRingDType(DType dtype) { return dtype == DType::Float16 || dtype == DType::BFloat16 || dtype == DType::Float32; }
 
 }  // namespace
 
 Layout KernelCodegen::copyLayout(const tir::Type& type) const {
-  // Eight elements (16 bytes) a thread where the rows are that long.
-  return blockedLayout(type.shape, threadBits_, std::min(3, log2Exact(type.shape.back())));
+  // 16 bytes a thread where the rows are that long.
+  return blockedLayout(type.shape, threadBits_, std::min(log2Exact(16 / bytesOf(type.dtype)), log2Exact(type.shape.back())));
 }
 
 bool KernelCodegen::copiesAsync(const tir::Op& load) {
   // Three operands: pointer, offsets, mask. An `other` would have to be written.
   if (load.kind() != tir::OpKind::Load || load.operands().size() > 3) return false;
   const tir::Type& type = load.result()->type();
-  if (!type.isTile() || !matrixShape(type.shape) || !isHalfPrecision(type.dtype)) return false;
+  if (!type.isTile() || !matrixShape(type.shape) || !inRingDType(type.dtype)) return false;
   // cp.async moves 4, 8 or 16 bytes.
-  return vectorWidth(load, copyLayout(type), load.operands().size() > 2 ? load.operand(2) : nullptr) >= 2;
+  return vectorWidth(load, copyLayout(type), load.operands().size() > 2 ? load.operand(2) : nullptr) * bytesOf(type.dtype) >= 4;
 }
 
 void KernelCodegen::planAsyncCopies() {
@@ -54,8 +56,9 @@ void KernelCodegen::planAsyncCopies() {
     const std::vector<const tir::Op*>& of = users[value];
     return of.size() == 1 && of[0] == &op;
   };
-  auto isTensorCoreDot = [&](const tir::Op* op) {
-    return op->kind() == tir::OpKind::Dot && layouts_.tensorCoreLayouts(*op);
+  auto isWarpGroupDot = [&](const tir::Op* op) {
+    std::optional<MmaLayouts> mma = op->kind() == tir::OpKind::Dot ? layouts_.tensorCoreLayouts(*op) : std::nullopt;
+    return mma && mma->warpGroup;
   };
   // A permute of the last two dims whose result only wgmma dots read, as b:
   // the ring tile is then b's transpose, which wgmma reads as K-major.
@@ -66,14 +69,17 @@ void KernelCodegen::planAsyncCopies() {
     const std::vector<const tir::Op*>& of = users[op->result()];
     return !of.empty() &&
            std::all_of(of.begin(), of.end(), [&](const tir::Op* user) {
-             return isTensorCoreDot(user) && layouts_.tensorCoreLayouts(*user)->warpGroup &&
-                    user->operand(1) == op->result() && user->operand(0) != op->result();
+             return isWarpGroupDot(user) && user->operand(1) == op->result() && user->operand(0) != op->result();
            });
   };
   auto dotOperandOnly = [&](const tir::Value* value) {
     const std::vector<const tir::Op*>& of = users[value];
     return !of.empty() && std::all_of(of.begin(), of.end(), [&](const tir::Op* user) {
-      return (isTensorCoreDot(user) && user->operand(2) != value) || transposesForWarpGroupDots(user);
+      // tf32 wgmma reads b only K-major: staged transposed, not from a ring.
+      std::optional<MmaLayouts> mma = user->kind() == tir::OpKind::Dot ? layouts_.tensorCoreLayouts(*user) : std::nullopt;
+      bool tf32B = mma && mma->tf32 && user->operand(1) == value;
+      return (layouts_.readsOperandsFromShared(*user) && user->operand(2) != value && !tf32B) ||
+             transposesForWarpGroupDots(user);
     });
   };
   // The dots that read a ring tile, directly or through a permute.
@@ -135,12 +141,13 @@ void KernelCodegen::planAsyncCopies() {
       // one overwritten.
       std::vector<const tir::Op*> dots = readers(argument);
       bool inFlight = std::all_of(dots.begin(), dots.end(), [&](const tir::Op* dot) {
-        return layouts_.tensorCoreLayouts(*dot)->warpGroup && inRings.count(dot->operand(0)) && inRings.count(dot->operand(1));
+        return isWarpGroupDot(dot) && inRings.count(dot->operand(0)) && inRings.count(dot->operand(1));
       });
       int slots = ahead + 1 + (inFlight ? 1 : 0);
       int64_t alignment = warpGroupMma_ ? kSwizzleAtomBytes : 128;
-      int64_t slotBytes = (argument->type().numElements() * 2 + alignment - 1) / alignment * alignment;
-      rings_.push_back({offset, slotBytes, slots});
+      int64_t slotBytes = (argument->type().numElements() * bytesOf(argument->type().dtype) + alignment - 1) / alignment * alignment;
+      bool swizzled = !std::all_of(dots.begin(), dots.end(), [&](const tir::Op* dot) { return !layouts_.tensorCoreLayouts(*dot); });
+      rings_.push_back({offset, slotBytes, slots, swizzled});
       offset += slots * slotBytes;
       for (const tir::Op* user : users[argument])
         if (user->kind() == tir::OpKind::Permute) {
@@ -182,7 +189,7 @@ void KernelCodegen::asyncCopy(const tir::Op& op) {
   const tir::Value* mask = op.operands().size() > 2 ? op.operand(2) : nullptr;
   Layout layout = copyLayout(type);
   int64_t width = vectorWidth(op, layout, mask);
-  int64_t bytes = width * 2;
+  int64_t bytes = width * bytesOf(type.dtype);
   Slots offsets = get(op.operand(1), layout);
   Slots on = mask ? get(mask, layout) : Slots{};
   llvm::Value* base = scalar(op.operand(0));
@@ -194,7 +201,9 @@ void KernelCodegen::asyncCopy(const tir::Op& op) {
   auto* copy = llvm::InlineAsm::get(type32, text, "r,l,r,~{memory}", true);
   for (int64_t group = 0; group < layout.slots(); group += width) {
     llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(layout.elementBitsOfSlot(group)));
-    llvm::Value* shared32 = sharedAddress32(swizzledAddress(slotAddress, element, *matrixShape(type.shape)));
+    llvm::Value* shared32 = sharedAddress32(
+        rings_[ringOf_.at(result)].swizzled ? swizzledAddress(slotAddress, element, *matrixShape(type.shape), bytesOf(type.dtype))
+                                            : rowMajorAddress(slotAddress, element, bytesOf(type.dtype)));
     llvm::Value* source = b_.CreateGEP(memoryType(type.dtype), base, offsets[group]);
     llvm::Value* size = b_.getInt32(static_cast<uint32_t>(bytes));
     if (mask) size = b_.CreateSelect(on[group], size, b_.getInt32(0));

@@ -1,8 +1,8 @@
 // What moves elements between threads. Reductions combine within each thread
 // first (registers), then across the lanes of a warp with butterfly shuffles,
 // then across warps through shared memory, so that every thread ends with the
-// results its slice layout holds. Layout conversions, scans and the FMA dot
-// go through the dynamic shared memory `hel_shared`, between barriers; every
+// results its slice layout holds. Layout conversions, scans and the generic
+// FMA dot (FmaDot.cpp) go through the dynamic shared memory `hel_shared`, between barriers; every
 // user starts with a barrier, so the previous user's reads are done.
 #include <fmt/format.h>
 #include <llvm/IR/InlineAsm.h>
@@ -45,7 +45,7 @@ Slots KernelCodegen::elementIndices(const Layout& layout) {
 }
 
 void KernelCodegen::spill(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset) {
-  int64_t bytes = type.numElements() * static_cast<int64_t>(memoryType(type.dtype)->getPrimitiveSizeInBits() / 8);
+  int64_t bytes = type.numElements() * bytesOf(type.dtype);
   sharedBytes_ = std::max(sharedBytes_, byteOffset + bytes);
   // Threads holding copies write the same values to the same places.
   Slots indices = elementIndices(layout);
@@ -66,7 +66,7 @@ std::vector<Slots> KernelCodegen::getTogether(const std::vector<std::pair<const 
     }
     moved.emplace_back(i, offset);
     const tir::Type& type = value->type();
-    offset += (type.numElements() * static_cast<int64_t>(memoryType(type.dtype)->getPrimitiveSizeInBits() / 8) + 15) / 16 * 16;
+    offset += (type.numElements() * bytesOf(type.dtype) + 15) / 16 * 16;
   }
   if (moved.empty()) return out;
   barrier();
@@ -184,7 +184,7 @@ void KernelCodegen::reduce(const tir::Op& op) {
   // of the warps that differ from its own only in axis bits.
   if (warpAxisMask) {
     int64_t count = out.slots();
-    int64_t valueBytes = threads() * count * static_cast<int64_t>(memoryType(dtype)->getPrimitiveSizeInBits() / 8);
+    int64_t valueBytes = threads() * count * bytesOf(dtype);
     int64_t positionOffset = (valueBytes + 15) / 16 * 16;
     sharedBytes_ = std::max(sharedBytes_, positionOffset + (arg ? threads() * count * 4 : 0));
     auto slotIndex = [&](llvm::Value* thread, int64_t slot) {
@@ -286,66 +286,6 @@ void KernelCodegen::scan(const tir::Op& op) {
       return {b_.CreateSelect(b_.CreateICmpULE(k1, position), combined, acc[0])};
     })[0]);
   }
-  tiles_[op.result()] = out;
-}
-
-void KernelCodegen::dot(const tir::Op& op) {
-  if (std::optional<MmaLayouts> mma = layouts_.tensorCoreLayouts(op)) return tensorCoreDot(op, *mma);
-  const tir::Value* a = op.operand(0);
-  const tir::Value* c = op.operand(1);
-  const tir::Type& aType = a->type();
-  const tir::Type& cType = c->type();
-  const tir::Type& outType = op.result()->type();
-  DType input = aType.dtype;
-  DType accType = outType.dtype;
-  bool batched = aType.rank() == 3;
-  uint32_t m = static_cast<uint32_t>(aType.shape[batched ? 1 : 0]);
-  uint32_t k = static_cast<uint32_t>(aType.shape.back());
-  uint32_t n = static_cast<uint32_t>(cType.shape.back());
-  Layout layout = *layouts_.layoutOf(op.result());
-  Slots acc = get(op.operand(2), layout);
-  Layout aLayout = layouts_.layoutOrPreferred(a);
-  Layout cLayout = layouts_.layoutOrPreferred(c);
-  Slots aSlots = get(a, aLayout);
-  Slots cSlots = get(c, cLayout);
-  int64_t aBytes = (aType.numElements() * static_cast<int64_t>(memoryType(input)->getPrimitiveSizeInBits() / 8) + 15) / 16 * 16;
-  barrier();
-  spill(aSlots, aLayout, aType, 0);
-  spill(cSlots, cLayout, cType, aBytes);
-  barrier();
-  Slots batch = batched ? coordinate(layout, outType.shape, 0) : Slots{};
-  Slots rows = coordinate(layout, outType.shape, batched ? 1 : 0);
-  Slots columns = coordinate(layout, outType.shape, batched ? 2 : 1);
-  // Where each slot's row of a and column of c start (row-major), then one
-  // loop over k whose step is an outer product into every slot's accumulator.
-  Slots aRows, cColumns;
-  for (int64_t slot = 0; slot < layout.slots(); ++slot) {
-    llvm::Value* aRow = b_.CreateMul(rows[slot], b_.getInt32(k));
-    llvm::Value* cColumn = columns[slot];
-    if (batched) {
-      aRow = b_.CreateAdd(aRow, b_.CreateMul(batch[slot], b_.getInt32(m * k)));
-      cColumn = b_.CreateAdd(cColumn, b_.CreateMul(batch[slot], b_.getInt32(k * n)));
-    }
-    aRows.push_back(aRow);
-    cColumns.push_back(cColumn);
-  }
-  Slots out = countedLoop(k, acc, [&](llvm::Value* kk, const Slots& sums) {
-    llvm::Value* cRow = b_.CreateMul(kk, b_.getInt32(n));
-    Slots next;
-    for (size_t slot = 0; slot < sums.size(); ++slot) {
-      llvm::Value* x = cast(readShared(0, b_.CreateAdd(aRows[slot], kk), input), input, accType);
-      llvm::Value* y = cast(readShared(aBytes, b_.CreateAdd(cColumns[slot], cRow), input), input, accType);
-      if (isFloating(accType)) {
-        llvm::Value* wideSum = toFloat(sums[slot], accType);
-        llvm::Value* product = b_.CreateIntrinsic(llvm::Intrinsic::fma, {wideSum->getType()},
-                                                  {toFloat(x, accType), toFloat(y, accType), wideSum});
-        next.push_back(fromFloat(product, accType));
-      } else {
-        next.push_back(b_.CreateAdd(sums[slot], b_.CreateMul(x, y)));
-      }
-    }
-    return next;
-  });
   tiles_[op.result()] = out;
 }
 

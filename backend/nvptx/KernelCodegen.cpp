@@ -45,6 +45,10 @@ llvm::Type* KernelCodegen::memoryType(DType dtype) const {
   return dtype == DType::Bool ? llvm::Type::getInt8Ty(context_) : elementType(dtype);
 }
 
+int64_t KernelCodegen::bytesOf(DType dtype) const {
+  return static_cast<int64_t>(memoryType(dtype)->getPrimitiveSizeInBits() / 8);
+}
+
 llvm::Value* KernelCodegen::constantOf(DType dtype, const tir::Attribute& value) {
   llvm::Type* type = elementType(dtype);
   const int64_t* integer = std::get_if<int64_t>(&value);

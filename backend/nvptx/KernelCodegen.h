@@ -13,6 +13,7 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
+#include <array>
 #include <functional>
 #include <map>
 #include <string>
@@ -45,6 +46,7 @@ class KernelCodegen {
   // ---- types (KernelCodegen.cpp) ----
   llvm::Type* elementType(DType dtype) const;
   llvm::Type* memoryType(DType dtype) const;  // i1 is a byte in memory
+  int64_t bytesOf(DType dtype) const;  // in memory
   llvm::Value* constantOf(DType dtype, const tir::Attribute& value);
 
   // ---- values and layouts (KernelCodegen.cpp) ----
@@ -115,18 +117,33 @@ class KernelCodegen {
   llvm::Value* shuffleXor(llvm::Value* value, int laneMask);
   void reduce(const tir::Op& op);
   void scan(const tir::Op& op);
+  // ---- dots on FMAs (FmaDot.cpp) ----
   void dot(const tir::Op& op);
+  // An f32 dot on FMAs, each thread a block of the accumulator (`layout`,
+  // fmaDotLayout), both operands read from shared memory in vectors.
+  void blockedFmaDot(const tir::Op& op, const Layout& layout);
   // ---- tensor cores (TensorCore.cpp) ----
   void tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts);
-  // The address of element `element` (row-major index) of a 2-D 16-bit tile of
-  // `shape` at `tile` in shared memory: in panels of at most 64 columns, each
-  // row-major with its 16-byte chunks swizzled by row.
-  llvm::Value* swizzledAddress(llvm::Value* tile, llvm::Value* element, const std::vector<int64_t>& shape);
+  // The address of element `element` (row-major index) of a 2-D tile of
+  // `shape` at `tile` in shared memory: in panels of at most 128 bytes a row,
+  // each row-major with its 16-byte chunks swizzled by row.
+  llvm::Value* swizzledAddress(llvm::Value* tile, llvm::Value* element, const std::vector<int64_t>& shape,
+                               int64_t elementBytes);
+  // The address of element `element` of a row-major 2-D tile at `tile`.
+  llvm::Value* rowMajorAddress(llvm::Value* tile, llvm::Value* element, int64_t elementBytes);
   // A shared-memory address as the 32-bit operand PTX instructions on .shared take.
   llvm::Value* sharedAddress32(llvm::Value* address);
-  // Writes a 2-D 16-bit tile held in `layout` to scratch memory at `byteOffset`,
-  // swizzled row-major, with vector stores; returns where it starts.
-  llvm::Value* stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset);
+  // Writes a 2-D tile held in `layout` to scratch memory at `byteOffset`,
+  // swizzled row-major (its transpose, `transpose`), with vector stores;
+  // returns where it starts.
+  llvm::Value* stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset,
+                             bool transpose = false);
+  // The shared-memory tiles of a dot's operands (a only `withA`): ring slots
+  // as they are, the others staged swizzled into scratch memory at multiples
+  // of `alignment`, between barriers (after a proxy fence `forAsyncProxy`,
+  // for wgmma's reads); b transposed (K-major) where `transposeB`.
+  std::array<llvm::Value*, 2> operandTiles(const tir::Op& dot, bool withA, int64_t alignment, bool forAsyncProxy,
+                                           bool transposeB = false);
   // The dot with wgmma (sm_90a): b in shared memory, read through a
   // descriptor; a too, or from registers where it is in their layout.
   void warpGroupDot(const tir::Op& op, const MmaLayouts& layouts);
@@ -155,14 +172,18 @@ class KernelCodegen {
     int64_t offset = 0;  // bytes, from the start of shared memory
     int64_t slotBytes = 0;
     int slots = 0;
+    // Swizzled (TensorCore.cpp) for tensor-core dots; row-major where only
+    // blocked FMA dots read it, whose vector reads need no swizzle to spread
+    // over the banks and whose addresses are then constant offsets.
+    bool swizzled = true;
   };
   // Finds the loads that copy straight into rings, and places the rings
   // below the scratch space every other shared-memory user takes.
   void planAsyncCopies();
   // How threads split a tile for copies: 16-byte vectors where rows allow.
   Layout copyLayout(const tir::Type& type) const;
-  // Whether `load` can be a cp.async: a 2-D f16/bf16 tile, no `other`, and
-  // vectors of at least 4 bytes.
+  // Whether `load` can be a cp.async: a 2-D f16, bf16 or f32 tile, no `other`,
+  // and vectors of at least 4 bytes.
   bool copiesAsync(const tir::Op& load);
   // Whether `value` (a load's result or a loop-carried tile) lives in a ring.
   bool isAsync(const tir::Value* value) const { return ringOf_.count(value) != 0; }

@@ -101,6 +101,30 @@ Layout reductionLayout(const std::vector<int64_t>& shape, int threadBits) {
   return blockedLayout(elementBits, threadBits, std::clamp(elementBits - threadBits, 0, lastDimBits));
 }
 
+std::optional<Layout> fmaDotLayout(int64_t m, int64_t n, int threadBits) {
+  int mBits = log2Exact(m), nBits = log2Exact(n);
+  int registers = mBits + nBits - threadBits;
+  if (registers < 2 || registers > 7) return std::nullopt;
+  // Square blocks where the dims allow (as many loads of a as of b), the extra register bit to columns.
+  int columnRegisters = std::min(nBits, (registers + 1) / 2);
+  int rowRegisters = std::min(mBits, registers - columnRegisters);
+  columnRegisters = registers - rowRegisters;
+  // A dim's bits: up to two registers, its threads (from firstThread on), the rest registers.
+  auto dimBits = [](int bits, int dimRegisters, int firstThread) {
+    int low = std::min(2, dimRegisters), threads = bits - dimRegisters;
+    std::vector<int> out;
+    for (int b = 0; b < bits; ++b)
+      out.push_back(b >= low && b < low + threads ? firstThread + (b - low) : Layout::kRegister);
+    return out;
+  };
+  Layout layout;
+  layout.threadBits = threadBits;
+  layout.bits = dimBits(nBits, columnRegisters, 0);
+  std::vector<int> rows = dimBits(mBits, rowRegisters, nBits - columnRegisters);
+  layout.bits.insert(layout.bits.end(), rows.begin(), rows.end());
+  return layout;
+}
+
 std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits) {
   int mBits = log2Exact(m), nBits = log2Exact(n), kBits = log2Exact(k);
   if (mBits < 4 || nBits < 3 || kBits < 4) return std::nullopt;
@@ -158,10 +182,10 @@ std::optional<std::vector<int64_t>> matrixShape(const std::vector<int64_t>& shap
   return std::vector<int64_t>(shape.end() - 2, shape.end());
 }
 
-std::optional<MmaLayouts> wgmmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits) {
+std::optional<MmaLayouts> wgmmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits, bool tf32) {
   int mBits = log2Exact(m), nBits = log2Exact(n), kBits = log2Exact(k);
   int groupBits = threadBits - 7;
-  if (groupBits < 0 || mBits - 6 < groupBits || nBits < 4 || nBits > 8 || kBits < 4) return std::nullopt;
+  if (groupBits < 0 || mBits - 6 < groupBits || nBits < 4 || nBits > 8 || kBits < (tf32 ? 3 : 4)) return std::nullopt;
   constexpr int r = Layout::kRegister;
   // A [64 x 2^columnBits] tile per instruction: the accumulator's layout, and
   // with K for columns that of an a held in registers.
@@ -182,7 +206,22 @@ std::optional<MmaLayouts> wgmmaLayouts(int64_t m, int64_t n, int64_t k, int thre
   layouts.accumulator = tiles(nBits);
   layouts.a = tiles(kBits);
   layouts.warpGroup = true;
+  layouts.tf32 = tf32;
   return layouts;
+}
+
+Layout kVectorLayout(const std::vector<int64_t>& shape, int threadBits, int vectorBits) {
+  int kBits = log2Exact(shape[shape.size() - 2]), nBits = log2Exact(shape.back());
+  vectorBits = std::min(vectorBits, kBits);
+  Layout layout;
+  layout.threadBits = threadBits;
+  int thread = 0;
+  auto next = [&] { return thread < threadBits ? thread++ : Layout::kRegister; };
+  for (int b = 0; b < nBits; ++b) layout.bits.push_back(next());
+  for (int b = 0; b < kBits; ++b) layout.bits.push_back(b < vectorBits ? Layout::kRegister : next());
+  for (size_t d = 0; d + 2 < shape.size(); ++d)
+    for (int b = 0; b < log2Exact(shape[d]); ++b) layout.bits.push_back(next());
+  return layout;
 }
 
 Layout dropDims(const Layout& layout, const std::vector<int64_t>& shape, const std::vector<bool>& dropped) {

@@ -82,6 +82,9 @@ struct MmaLayouts {
   // wgmma: b is read from shared memory, and so is a unless it is held in
   // `a` (the accumulator's layout with K for N); no `b` fragments.
   bool warpGroup = false;
+  // wgmma on f32 operands read as tf32: both from shared memory, K-major
+  // (b is staged transposed), eight K a step; no `a` in registers.
+  bool tf32 = false;
 };
 std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits);
 
@@ -93,7 +96,22 @@ std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int thread
 // probabilities, computed in an accumulator's layout, are there already).
 // Null unless the threads are whole warpgroups with 64 rows
 // each at least, 16 <= N <= 256 and K >= 16.
-std::optional<MmaLayouts> wgmmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits);
+// With tf32, the layouts of wgmma m64nNk8 on f32 operands (K >= 8).
+std::optional<MmaLayouts> wgmmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits, bool tf32 = false);
+
+// A [K, N] tile loaded with the lanes along N (coalesced) and each thread's
+// registers along K, `vectorBits` of them lowest: staged transposed ([N, K],
+// K-major) as vectors of K, as tf32 wgmma's b must be.
+Layout kVectorLayout(const std::vector<int64_t>& shape, int threadBits, int vectorBits);
+
+// The accumulator layout of an FMA dot that reads both operands from shared
+// memory (KernelCodegen::blockedFmaDot): each thread a block of rows by columns
+// of the [M, N] tile, up to four consecutive columns at a time (one vector of
+// b), the rest of the block as far apart as the threads that share the
+// dim; the lowest thread bits pick columns, so that a warp's lanes read
+// consecutive vectors of b and few rows of a. Null when a thread would hold
+// fewer than 4 elements or more than 128.
+std::optional<Layout> fmaDotLayout(int64_t m, int64_t n, int threadBits);
 
 // {rows, columns} of a tile that is a matrix: 2-D, or with leading dims of
 // size 1 (bmm's batch tile of one), whose element bits are those of the

@@ -46,7 +46,7 @@ std::optional<Layout> LayoutAssignment::warpGroupOperandDemand(const tir::Op& lo
   std::optional<Layout> demand;
   for (const tir::Op* user : it->second) {
     std::optional<MmaLayouts> mma = user->kind() == tir::OpKind::Dot ? tensorCoreLayouts(*user) : std::nullopt;
-    if (!mma || !mma->warpGroup || user->operand(0) != load.result() || user->operand(1) == load.result() ||
+    if (!mma || !mma->warpGroup || mma->tf32 || user->operand(0) != load.result() || user->operand(1) == load.result() ||
         user->result()->parentBlock() == load.result()->parentBlock() || (demand && *demand != mma->a))
       return std::nullopt;
     demand = mma->a;
@@ -54,16 +54,56 @@ std::optional<Layout> LayoutAssignment::warpGroupOperandDemand(const tir::Op& lo
   return demand;
 }
 
+bool LayoutAssignment::onlyTf32B(const tir::Value* value, std::set<const tir::Value*>& seen) const {
+  if (!seen.insert(value).second) return true;
+  auto it = users_.find(value);
+  if (it == users_.end()) return false;
+  for (const tir::Op* user : it->second) {
+    // Through a loop's carried values: from an init to its body argument, from a yield to the next iteration's.
+    const tir::Op* loop = user->kind() == tir::OpKind::For ? user
+                          : user->kind() == tir::OpKind::Yield ? user->parentBlock()->parentOp()
+                                                                : nullptr;
+    if (loop && loop->kind() == tir::OpKind::For) {
+      const tir::Block& body = loop->regions()[0]->body();
+      size_t first = user == loop ? 3 : 0;
+      for (size_t i = first; i < user->operands().size(); ++i)
+        if (user->operand(i) == value && !onlyTf32B(body.argument(i - first + 1), seen)) return false;
+      continue;
+    }
+    std::optional<MmaLayouts> mma = user->kind() == tir::OpKind::Dot ? tensorCoreLayouts(*user) : std::nullopt;
+    if (!mma || !mma->tf32 || user->operand(1) != value || user->operand(0) == value || user->operand(2) == value)
+      return false;
+  }
+  return true;
+}
+
 std::optional<MmaLayouts> LayoutAssignment::tensorCoreLayouts(const tir::Op& dot) const {
   const tir::Type& a = dot.operand(0)->type();
   const tir::Type& b = dot.operand(1)->type();
   bool halves = a.dtype == DType::Float16 || a.dtype == DType::BFloat16;
+  // f32 with dot_precision="tf32": wgmma's tf32 only (else the blocked FMA dot, as exact as IEEE).
+  bool tf32 = a.dtype == DType::Float32 && b.dtype == DType::Float32 && dot.stringAttr("precision") == "tf32";
   std::optional<std::vector<int64_t>> left = matrixShape(a.shape), right = matrixShape(b.shape);
-  if (!left || !right || !halves || dot.result()->type().dtype != DType::Float32) return std::nullopt;
+  if (!left || !right || !(halves || tf32) || dot.result()->type().dtype != DType::Float32) return std::nullopt;
   int64_t m = (*left)[0], k = (*left)[1], n = (*right)[1];
+  if (tf32) return warpGroupMma_ ? wgmmaLayouts(m, n, k, threadBits_, true) : std::nullopt;
   if (warpGroupMma_)
     if (std::optional<MmaLayouts> wgmma = wgmmaLayouts(m, n, k, threadBits_)) return wgmma;
   return mmaLayouts(m, n, k, threadBits_);
+}
+
+std::optional<Layout> LayoutAssignment::blockedFmaLayout(const tir::Op& dot) const {
+  const tir::Type& a = dot.operand(0)->type();
+  const tir::Type& b = dot.operand(1)->type();
+  std::optional<std::vector<int64_t>> left = matrixShape(a.shape), right = matrixShape(b.shape);
+  if (!left || !right || a.dtype != DType::Float32 || b.dtype != DType::Float32 ||
+      dot.result()->type().dtype != DType::Float32 || tensorCoreLayouts(dot))
+    return std::nullopt;
+  return fmaDotLayout((*left)[0], (*right)[1], threadBits_);
+}
+
+bool LayoutAssignment::readsOperandsFromShared(const tir::Op& dot) const {
+  return dot.kind() == tir::OpKind::Dot && (tensorCoreLayouts(dot) || blockedFmaLayout(dot));
 }
 
 const Layout* LayoutAssignment::layoutOf(const tir::Value* value) const {
@@ -165,14 +205,19 @@ void LayoutAssignment::assign(const tir::Op& op) {
     case tir::OpKind::Scan: set(op.result(), layoutOrPreferred(op.operand(0))); return;
     case tir::OpKind::Dot:
       if (std::optional<MmaLayouts> mma = tensorCoreLayouts(op)) set(op.result(), mma->accumulator);
+      else if (std::optional<Layout> blocked = blockedFmaLayout(op)) set(op.result(), *blocked);
       else set(op.result(), layoutOrPreferred(op.operand(2)));
       return;
     case tir::OpKind::Load:
       // A tile loaded only to be broadcast (a row of scales) is loaded
       // straight into the layout the broadcasts read; one loaded before a
       // loop for wgmma dots in it to read as a (attention's queries), into
-      // the registers those dots take a from.
+      // the registers those dots take a from; one only tf32 wgmma dots read
+      // as b (through loop-carried values too), with its K in registers, which
+      // staging it transposed stores as vectors.
       if (std::optional<Layout> a = warpGroupOperandDemand(op)) set(op.result(), *a);
+      else if (std::set<const tir::Value*> seen; matrixShape(type.shape) && onlyTf32B(op.result(), seen))
+        set(op.result(), kVectorLayout(type.shape, threadBits_, 2));
       else set(op.result(), broadcastDemand(op.result()).value_or(preferred(type)));
       return;
     default: set(op.result(), preferred(type)); return;  // atomic

@@ -10,9 +10,9 @@
 // a reduction's result keeps its input's layout minus
 // the reduced bits (Triton's slice layout), so that broadcasting it back over
 // the reduced dim, as softmax does, stays within each thread; broadcasts are
-// computed in each user's layout; permutes, scans and FMA dots produce the
-// preferred layout and ask for their operands in whatever layout makes that a
-// relabelling of registers;
+// computed in each user's layout; permutes, scans and generic FMA dots produce
+// the preferred layout and ask for their operands in whatever layout makes that a
+// relabelling of registers; an FMA dot of f32 matrices produces its blocked layout;
 // elementwise ops follow their first operand that has a layout; a
 // tensor-core dot produces its instruction's accumulator layout (wgmma's or
 // mma.sync's).
@@ -46,6 +46,13 @@ class LayoutAssignment {
   // matrices (matrixShape) of at least 16x8x16; else none (the FMA dot). wgmma's where the
   // target has it and the tile fits (wgmmaLayouts), else mma.sync's.
   std::optional<MmaLayouts> tensorCoreLayouts(const tir::Op& dot) const;
+  // The accumulator layout of a dot of f32 matrices that runs on FMAs with
+  // both operands in shared memory (fmaDotLayout), where it fits; else none
+  // (the generic FMA dot).
+  std::optional<Layout> blockedFmaLayout(const tir::Op& dot) const;
+  // Whether a dot reads its operands from shared memory: a tensor-core dot
+  // or a blocked FMA dot; their loads can go straight into rings.
+  bool readsOperandsFromShared(const tir::Op& dot) const;
   // The layout of `value` where it has one, else the preferred one of its shape.
   Layout layoutOrPreferred(const tir::Value* value) const;
   Layout preferred(const tir::Type& type) const;
@@ -57,6 +64,9 @@ class LayoutAssignment {
   // The register layout of a wgmma dot's a, when `load` is only that, to
   // dots in a loop below it; else none.
   std::optional<Layout> warpGroupOperandDemand(const tir::Op& load) const;
+  // Whether every use of `value`, through loop-carried values, is as b of a
+  // tf32 wgmma dot (`seen`: the values already followed).
+  bool onlyTf32B(const tir::Value* value, std::set<const tir::Value*>& seen) const;
   // The layout every user of `value` wants when all of them broadcast it
   // (through expand_dims/reshape) and agree; else none.
   std::optional<Layout> broadcastDemand(const tir::Value* value) const;

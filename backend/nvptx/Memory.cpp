@@ -74,7 +74,7 @@ llvm::Value* KernelCodegen::guarded(llvm::Value* condition, llvm::Type* type, ll
 
 int64_t KernelCodegen::vectorWidth(const tir::Op& op, const Layout& layout, const tir::Value* mask) {
   const tir::Type& pointer = op.operand(0)->type();
-  int64_t bytes = static_cast<int64_t>(memoryType(pointer.dtype)->getPrimitiveSizeInBits() / 8);
+  int64_t bytes = bytesOf(pointer.dtype);
   if (op.kind() == tir::OpKind::Atomic || (mask && bytes == 1)) return 1;
   int vectorBits = 0;
   while (vectorBits < static_cast<int>(layout.bits.size()) && layout.bits[vectorBits] == Layout::kRegister) ++vectorBits;

@@ -26,50 +26,77 @@
 namespace hel::nvptx {
 namespace {
 
-constexpr int kChunkBytes = 16;  // what one lane of ldmatrix reads: eight 16-bit elements
-constexpr int64_t kPanelColumns = 64;  // 128 bytes: the widest swizzle pattern
+constexpr int64_t kChunkBytes = 16;  // what one lane of ldmatrix reads: eight 16-bit elements
+constexpr int64_t kPanelBytes = 128;  // the widest swizzle pattern's rows
 
 }  // namespace
 
-llvm::Value* KernelCodegen::swizzledAddress(llvm::Value* tile, llvm::Value* element, const std::vector<int64_t>& shape) {
-  int64_t rows = shape[0], columns = std::min(shape[1], kPanelColumns);
+llvm::Value* KernelCodegen::swizzledAddress(llvm::Value* tile, llvm::Value* element, const std::vector<int64_t>& shape,
+                                            int64_t elementBytes) {
+  int64_t panelColumns = kPanelBytes / elementBytes, chunkColumns = kChunkBytes / elementBytes;
+  int64_t rows = shape[0], columns = std::min(shape[1], panelColumns);
   llvm::Value* row = b_.CreateLShr(element, static_cast<uint64_t>(log2Exact(shape[1])));
   llvm::Value* column = b_.CreateAnd(element, static_cast<uint64_t>(shape[1] - 1));
-  if (shape[1] > kPanelColumns) {
-    llvm::Value* panel = b_.CreateLShr(column, static_cast<uint64_t>(log2Exact(kPanelColumns)));
-    tile = b_.CreateGEP(b_.getInt8Ty(), tile, b_.CreateMul(panel, b_.getInt32(static_cast<uint32_t>(rows * kPanelColumns * 2))));
-    column = b_.CreateAnd(column, static_cast<uint64_t>(kPanelColumns - 1));
+  if (shape[1] > panelColumns) {
+    llvm::Value* panel = b_.CreateLShr(column, static_cast<uint64_t>(log2Exact(panelColumns)));
+    tile = b_.CreateGEP(b_.getInt8Ty(), tile, b_.CreateMul(panel, b_.getInt32(static_cast<uint32_t>(rows * kPanelBytes))));
+    column = b_.CreateAnd(column, static_cast<uint64_t>(panelColumns - 1));
   }
+  int elementShift = log2Exact(elementBytes);
+  if (columns < chunkColumns)  // rows shorter than a chunk: row-major, nothing to swizzle
+    return rowMajorAddress(tile, b_.CreateAdd(b_.CreateMul(row, b_.getInt32(static_cast<uint32_t>(columns))), column),
+                           elementBytes);
   // Chunks of a row, and how many rows share one 128-byte span of banks.
-  int64_t chunks = columns * 2 / kChunkBytes;
+  int64_t chunks = columns / chunkColumns;
   int64_t rowsPerSpan = std::max<int64_t>(1, 8 / chunks);
   int64_t patterns = std::min<int64_t>(chunks, 8);
+  int chunkShift = log2Exact(chunkColumns);
   llvm::Value* swizzle = b_.CreateAnd(b_.CreateLShr(row, static_cast<uint64_t>(log2Exact(rowsPerSpan))),
                                       static_cast<uint64_t>(patterns - 1));
-  llvm::Value* chunk = b_.CreateXor(b_.CreateLShr(column, 3), swizzle);
+  llvm::Value* chunk = b_.CreateXor(b_.CreateLShr(column, static_cast<uint64_t>(chunkShift)), swizzle);
   llvm::Value* chunkIndex = b_.CreateAdd(b_.CreateMul(row, b_.getInt32(static_cast<uint32_t>(chunks))), chunk);
-  llvm::Value* offset = b_.CreateAdd(b_.CreateMul(chunkIndex, b_.getInt32(kChunkBytes)), b_.CreateShl(b_.CreateAnd(column, 7), 1));
+  llvm::Value* offset =
+      b_.CreateAdd(b_.CreateMul(chunkIndex, b_.getInt32(kChunkBytes)),
+                   b_.CreateShl(b_.CreateAnd(column, static_cast<uint64_t>(chunkColumns - 1)), static_cast<uint64_t>(elementShift)));
   return b_.CreateGEP(b_.getInt8Ty(), tile, offset);
 }
 
-llvm::Value* KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset) {
-  int64_t columns = type.shape.back();
-  int columnBits = log2Exact(columns);
-  sharedBytes_ = std::max(sharedBytes_, byteOffset + type.numElements() * 2);
-  // Slots whose elements are consecutive in a row (the layout's lowest bits
+llvm::Value* KernelCodegen::rowMajorAddress(llvm::Value* tile, llvm::Value* element, int64_t elementBytes) {
+  return b_.CreateGEP(b_.getInt8Ty(), tile, b_.CreateShl(element, static_cast<uint64_t>(log2Exact(elementBytes))));
+}
+
+llvm::Value* KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset,
+                                          bool transpose) {
+  std::vector<int64_t> shape = *matrixShape(type.shape);
+  int rowBits = log2Exact(shape[0]), columnBits = log2Exact(shape[1]);
+  int64_t elementBytes = bytesOf(type.dtype);
+  sharedBytes_ = std::max(sharedBytes_, byteOffset + type.numElements() * elementBytes);
+  // The stored tile's rows: the tile's, or its columns (transpose). Slots
+  // consecutive along a stored row (the layout's lowest bits of that dim
   // are registers) go out as one vector, within one chunk.
+  int minorBit = transpose ? columnBits : 0, minorBits = transpose ? rowBits : columnBits;
   int vectorBits = 0;
-  while (vectorBits < std::min(3, columnBits) && layout.bits[vectorBits] == Layout::kRegister) ++vectorBits;
+  int chunkBits = log2Exact(kChunkBytes / elementBytes);
+  while (vectorBits < std::min(chunkBits, minorBits) && layout.bits[minorBit + vectorBits] == Layout::kRegister) ++vectorBits;
   int64_t width = int64_t{1} << vectorBits;
   llvm::Value* fromThread = threadElementBits(layout);
   llvm::Type* vectorType = llvm::FixedVectorType::get(elementType(type.dtype), static_cast<unsigned>(width));
   llvm::Value* tile = scratchAddress(byteOffset);
-  for (int64_t first = 0; first < layout.slots(); first += width) {
-    llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(layout.elementBitsOfSlot(first)));
+  std::vector<int64_t> stored = transpose ? std::vector<int64_t>{shape[1], shape[0]} : shape;
+  for (int64_t first = 0; first < layout.slots(); ++first) {
+    int64_t element = layout.elementBitsOfSlot(first);
+    if ((element >> minorBit) & (width - 1)) continue;  // not a vector's first element
     llvm::Value* vector = llvm::UndefValue::get(vectorType);
-    for (int64_t i = 0; i < width; ++i) vector = b_.CreateInsertElement(vector, slots[first + i], static_cast<uint64_t>(i));
-    llvm::Value* address = swizzledAddress(tile, element, *matrixShape(type.shape));
-    b_.CreateAlignedStore(vector, address, llvm::Align(static_cast<uint64_t>(width * 2)));
+    for (int64_t i = 0; i < width; ++i)
+      vector = b_.CreateInsertElement(vector, slots[layout.slotOfElement(element | (i << minorBit))], static_cast<uint64_t>(i));
+    llvm::Value* index = b_.CreateOr(fromThread, static_cast<uint64_t>(element));
+    if (transpose) {
+      llvm::Value* row = b_.CreateLShr(index, static_cast<uint64_t>(columnBits));
+      llvm::Value* column = b_.CreateAnd(index, static_cast<uint64_t>(shape[1] - 1));
+      index = b_.CreateOr(b_.CreateShl(column, static_cast<uint64_t>(rowBits)), row);
+    }
+    llvm::Value* address = swizzledAddress(tile, index, stored, elementBytes);
+    b_.CreateAlignedStore(vector, address, llvm::Align(static_cast<uint64_t>(width * elementBytes)));
   }
   return tile;
 }
@@ -127,7 +154,7 @@ Slots KernelCodegen::fragmentsFromShared(const tir::Type& type, const Layout& fr
     int64_t fromSlot = rows.elementBitsOfSlot(slot);
     if (fromSlot & 7) continue;  // one ldmatrix per chunk-aligned row set
     llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(fromSlot));
-    llvm::Value* address = swizzledAddress(tile, element, *matrixShape(type.shape));
+    llvm::Value* address = swizzledAddress(tile, element, *matrixShape(type.shape), 2);
     std::vector<llvm::Value*> registers = loadMatrices(address, count, isB);
     for (int matrix = 0; matrix < count; ++matrix) {
       llvm::Value* halves = b_.CreateBitCast(registers[static_cast<size_t>(matrix)], pair);
@@ -155,6 +182,30 @@ llvm::Value* KernelCodegen::packHalves(llvm::Value* low, llvm::Value* high, DTyp
   return b_.CreateBitCast(b_.CreateInsertElement(vector, high, uint64_t{1}), b_.getInt32Ty());
 }
 
+std::array<llvm::Value*, 2> KernelCodegen::operandTiles(const tir::Op& dot, bool withA, int64_t alignment,
+                                                      bool forAsyncProxy, bool transposeB) {
+  std::array<llvm::Value*, 2> tiles = {nullptr, nullptr};
+  int64_t offset = 0;
+  bool staged = false;
+  for (int i = withA ? 0 : 1; i < 2; ++i) {
+    const tir::Value* operand = dot.operand(i);
+    if (isAsync(operand)) {
+      tiles[i] = ringAddress(operand);
+      continue;
+    }
+    if (!staged) barrier();
+    staged = true;
+    Layout layout = layouts_.layoutOrPreferred(operand);
+    tiles[i] = stageSwizzled(get(operand, layout), layout, operand->type(), offset, i == 1 && transposeB);
+    offset += (operand->type().numElements() * bytesOf(operand->type().dtype) + alignment - 1) / alignment * alignment;
+  }
+  if (staged) {
+    if (forAsyncProxy) asyncInstruction("fence.proxy.async.shared::cta;");
+    barrier();
+  }
+  return tiles;
+}
+
 void KernelCodegen::warpGroupDot(const tir::Op& op, const MmaLayouts& layouts) {
   const Layout& accumulator = layouts.accumulator;
   const tir::Type& aType = op.operand(0)->type();
@@ -164,36 +215,22 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const MmaLayouts& layouts) {
   int nBits = log2Exact(n), kBits = log2Exact(k);
 
   // a from registers where it is computed in their layout already (or has
-  // no layout of its own); else both operands in shared memory: ring slots
-  // as they are, others staged, then made visible to wgmma's (async proxy) reads.
+  // no layout of its own); else both operands in shared memory, made visible
+  // to wgmma's (async proxy) reads.
   const tir::Value* operands[] = {op.operand(0), op.operand(1)};
   const Layout* aLayout = layouts_.layoutOf(operands[0]);
-  bool aInRegisters = !isAsync(operands[0]) && (!aLayout || *aLayout == layouts.a);
-  llvm::Value* tiles[2] = {nullptr, nullptr};
-  int64_t offset = 0;
-  bool staged = false;
-  for (int i = aInRegisters ? 1 : 0; i < 2; ++i) {
-    if (isAsync(operands[i])) {
-      tiles[i] = ringAddress(operands[i]);
-      continue;
-    }
-    if (!staged) barrier();
-    staged = true;
-    Layout layout = layouts_.layoutOrPreferred(operands[i]);
-    tiles[i] = stageSwizzled(get(operands[i], layout), layout, operands[i]->type(), offset);
-    offset += (operands[i]->type().numElements() * 2 + kSwizzleAtomBytes - 1) / kSwizzleAtomBytes * kSwizzleAtomBytes;
-  }
-  if (staged) {
-    asyncInstruction("fence.proxy.async.shared::cta;");
-    barrier();
-  }
-
+  bool aInRegisters = !layouts.tf32 && !isAsync(operands[0]) && (!aLayout || *aLayout == layouts.a);
   // a is K-major (its rows run along K); b MN-major (its rows run along N,
-  // hence the transpose flag), or K-major where the ring holds it transposed;
-  // each warpgroup takes its own rows of a.
-  bool bKMajor = transposedInRing_.count(operands[1]) != 0;
-  int64_t aRowBytes = std::min(k, kPanelColumns) * 2;
-  int64_t bRowBytes = std::min(bKMajor ? k : n, kPanelColumns) * 2;
+  // hence the transpose flag), or K-major where the ring holds it transposed
+  // or, for tf32 (K-major only), where it is staged transposed; each
+  // warpgroup takes its own rows of a.
+  bool bInRingTransposed = transposedInRing_.count(operands[1]) != 0;
+  bool bStagedTransposed = layouts.tf32 && !bInRingTransposed;
+  bool bKMajor = bInRingTransposed || bStagedTransposed;
+  std::array<llvm::Value*, 2> tiles = operandTiles(op, !aInRegisters, kSwizzleAtomBytes, true, bStagedTransposed);
+  int64_t elementBytes = bytesOf(aType.dtype);
+  int64_t aRowBytes = std::min(k * elementBytes, kPanelBytes);
+  int64_t bRowBytes = std::min((bKMajor ? k : n) * elementBytes, kPanelBytes);
   int64_t groupRows = m >> (threadBits_ - 7);
   llvm::Value* aDescriptor = nullptr;
   Slots aRegisters;
@@ -212,7 +249,9 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const MmaLayouts& layouts) {
 
   Slots acc = get(op.operand(2), accumulator);
   int64_t perTile = n / 2;  // accumulator registers of one 64-row instruction tile
-  int64_t mTiles = groupRows / 64, kSteps = k / 16;
+  // Each instruction takes 32 bytes of K: 16 halves or 8 tf32.
+  int64_t kStep = 32 / elementBytes;
+  int64_t mTiles = groupRows / 64, kSteps = k / kStep;
   std::vector<int64_t> accSlots;
   for (int64_t tile = 0; tile < mTiles; ++tile)
     for (int64_t i = 0; i < perTile; ++i) {
@@ -236,7 +275,7 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const MmaLayouts& layouts) {
     inputs.push_back(value);
     return fmt::format("${}", registers + static_cast<int64_t>(inputs.size()) - 1);
   };
-  const char* type = aType.dtype == DType::Float16 ? "f16" : "bf16";
+  const char* type = layouts.tf32 ? "tf32" : aType.dtype == DType::Float16 ? "f16" : "bf16";
   // One asm statement from the fence to the wait, so that nothing touches
   // the accumulator registers while the instructions are in flight.
   // The predicate scale-d: add to the accumulator (from a register, as setp wants).
@@ -244,9 +283,9 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const MmaLayouts& layouts) {
       fmt::format("{{\n.reg .pred p;\nsetp.ne.b32 p, {}, 0;\nwgmma.fence.sync.aligned;\n", operand(b_.getInt32(1)));
   for (int64_t step = 0; step < kSteps; ++step) {
     // K step: 32 bytes along the rows of a K-major tile (the next panel every
-    // 64 columns), 16 rows down an MN-major one.
+    // 128 bytes), 16 rows down an MN-major one (16-bit only).
     auto kMajorStep = [&](int64_t rows, int64_t rowBytes) {
-      return (step * 16 / kPanelColumns) * rows * rowBytes + (step * 16 % kPanelColumns) * 2;
+      return (step * 32 / kPanelBytes) * rows * rowBytes + step * 32 % kPanelBytes;
     };
     int64_t aBytes = kMajorStep(m, aRowBytes);
     std::string bOperand = operand(advanced(bDescriptor, bKMajor ? kMajorStep(n, bRowBytes) : step * 16 * bRowBytes));
@@ -267,9 +306,10 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const MmaLayouts& layouts) {
       }
       std::string outputs;
       for (int64_t i = 0; i < perTile; ++i) outputs += fmt::format("{}${}", i ? ", " : "", tile * perTile + i);
-      // imm-trans-a only where a is a descriptor.
-      text += fmt::format("wgmma.mma_async.sync.aligned.m64n{}k16.f32.{}.{} {{{}}}, {}, {}, p, 1, 1, {}{};\n", n, type,
-                          type, outputs, aOperand, bOperand, aInRegisters ? "" : "0, ", bKMajor ? 0 : 1);
+      // imm-trans-a only where a is a descriptor; no transposes for tf32.
+      std::string transposes = layouts.tf32 ? "" : fmt::format(", {}{}", aInRegisters ? "" : "0, ", bKMajor ? 0 : 1);
+      text += fmt::format("wgmma.mma_async.sync.aligned.m64n{}k{}.f32.{}.{} {{{}}}, {}, {}, p, 1, 1{};\n", n, kStep,
+                          type, type, outputs, aOperand, bOperand, transposes);
     }
   }
   text += "wgmma.commit_group.sync.aligned;\n}";

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/gpu/matmul_f16.hel (f16 and bf16 tensor-core dots against the host's
-# f32 matmul, sizes that divide the tiles and sizes that do not) under tile
+# f32 matmul, sizes that divide the tiles and sizes that do not) and
+# tests/gpu/matmul_f32.hel (f32: the blocked FMA dot, and tf32) under tile
 # shapes from one instruction tile per warp to 256-wide tiles of 8 warps, with
 # and without loads pipelined one to three steps ahead; on sm_90 the tiles of
 # whole warpgroups go through wgmma, with 32-, 64- and 128-byte swizzles and
@@ -32,13 +33,20 @@ for config in \
   "block_sizes=[64,256,64],num_warps=4,num_stages=3" \
   "block_sizes=[128,256,64],num_warps=8,num_stages=3" \
   "block_sizes=[256,128,64],num_warps=8,num_stages=3"; do
-  if out=$("$hel" run tests/gpu/matmul_f16.hel --device cuda --config "$config" 2>&1); then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAILED $config"
-    echo "$out" | tail -n 20
-  fi
+  for script in tests/gpu/matmul_f16.hel tests/gpu/matmul_f32.hel; do
+    # f32 tiles take twice the bytes: three stages of these exceed the
+    # H100's 227 KiB of shared memory (a clear launch error, not a test).
+    case "$script $config" in
+      *f32*"[64,256,64]"*stages=3 | *f32*"[128,256,64]"*stages=3 | *f32*"[256,128,64]"*stages=3) continue ;;
+    esac
+    if out=$("$hel" run "$script" --device cuda --config "$config" 2>&1); then
+      passed=$((passed + 1))
+    else
+      failed=$((failed + 1))
+      echo "FAILED $script $config"
+      echo "$out" | tail -n 20
+    fi
+  done
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
