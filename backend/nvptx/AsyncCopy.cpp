@@ -136,12 +136,15 @@ void KernelCodegen::planAsyncCopies() {
       const tir::Value* argument = body.argument(chain[0] + 1);
       const tir::Value* next = found.next;
       size_t ring = rings_.size();
-      // A wgmma dot with both operands in rings leaves one iteration's
+      // A wgmma dot with both operands in rings (or a tf32 one with a in a
+      // ring, whose b is staged double-buffered) leaves one iteration's
       // instructions in flight (keepsInFlight): their slot is not the next
       // one overwritten.
       std::vector<const tir::Op*> dots = readers(argument);
       bool inFlight = std::all_of(dots.begin(), dots.end(), [&](const tir::Op* dot) {
-        return isWarpGroupDot(dot) && inRings.count(dot->operand(0)) && inRings.count(dot->operand(1));
+        if (!isWarpGroupDot(dot) || !inRings.count(dot->operand(0))) return false;
+        bool bStagedTwice = layouts_.tensorCoreLayouts(*dot)->tf32 && dot->parentBlock() == &body;
+        return inRings.count(dot->operand(1)) || bStagedTwice;
       });
       int slots = ahead + 1 + (inFlight ? 1 : 0);
       int64_t alignment = warpGroupMma_ ? kSwizzleAtomBytes : 128;

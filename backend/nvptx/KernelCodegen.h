@@ -133,25 +133,33 @@ class KernelCodegen {
   llvm::Value* rowMajorAddress(llvm::Value* tile, llvm::Value* element, int64_t elementBytes);
   // A shared-memory address as the 32-bit operand PTX instructions on .shared take.
   llvm::Value* sharedAddress32(llvm::Value* address);
-  // Writes a 2-D tile held in `layout` to scratch memory at `byteOffset`,
-  // swizzled row-major (its transpose, `transpose`), with vector stores;
-  // returns where it starts.
-  llvm::Value* stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset,
-                             bool transpose = false);
+  // Scratch memory for `bytes` at `byteOffset` (counted in sharedBytes).
+  llvm::Value* scratchTile(int64_t byteOffset, int64_t bytes);
+  // Writes a 2-D tile held in `layout` to shared memory at `tile`, swizzled
+  // row-major (its transpose, `transpose`), with vector stores.
+  void stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, llvm::Value* tile,
+                     bool transpose = false);
   // The shared-memory tiles of a dot's operands (a only `withA`): ring slots
   // as they are, the others staged swizzled into scratch memory at multiples
   // of `alignment`, between barriers (after a proxy fence `forAsyncProxy`,
-  // for wgmma's reads); b transposed (K-major) where `transposeB`.
+  // for wgmma's reads); b transposed (K-major) where `transposeB`; with
+  // `buffer` (0 or 1), in that one of two buffers each.
   std::array<llvm::Value*, 2> operandTiles(const tir::Op& dot, bool withA, int64_t alignment, bool forAsyncProxy,
-                                           bool transposeB = false);
+                                           bool transposeB = false, llvm::Value* buffer = nullptr);
   // The dot with wgmma (sm_90a): b in shared memory, read through a
   // descriptor; a too, or from registers where it is in their layout.
   void warpGroupDot(const tir::Op& op, const MmaLayouts& layouts);
   // Two 16-bit values in one .b32 register, the first in the low bits.
   llvm::Value* packHalves(llvm::Value* low, llvm::Value* high, DType dtype);
   // Whether a dot's wgmma instructions stay in flight into the next iteration
-  // (both operands in rings, which keep a slot for them).
+  // (a in a ring, which keeps a slot for them, and b in one too or staged
+  // double-buffered).
   bool keepsInFlight(const tir::Op& dot) const;
+  // Whether a tf32 wgmma dot in a loop with rings, a in one, stages its b
+  // into two buffers, one an iteration, in turn.
+  bool stagesDoubleBuffered(const tir::Op& dot) const;
+  // 0 or 1: which iteration of `loop` this is, modulo 2.
+  llvm::Value* iterationParity(const tir::Op& loop);
   // Waits until at most `pending` wgmma groups are in flight; returns the accumulator as the wait leaves it.
   Slots waitForWarpGroupMma(Slots accumulator, int pending);
   // A wgmma shared-memory matrix descriptor for a swizzled tile at `tile`

@@ -65,12 +65,16 @@ llvm::Value* KernelCodegen::rowMajorAddress(llvm::Value* tile, llvm::Value* elem
   return b_.CreateGEP(b_.getInt8Ty(), tile, b_.CreateShl(element, static_cast<uint64_t>(log2Exact(elementBytes))));
 }
 
-llvm::Value* KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, int64_t byteOffset,
-                                          bool transpose) {
+llvm::Value* KernelCodegen::scratchTile(int64_t byteOffset, int64_t bytes) {
+  sharedBytes_ = std::max(sharedBytes_, byteOffset + bytes);
+  return scratchAddress(byteOffset);
+}
+
+void KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, llvm::Value* tile,
+                                  bool transpose) {
   std::vector<int64_t> shape = *matrixShape(type.shape);
   int rowBits = log2Exact(shape[0]), columnBits = log2Exact(shape[1]);
   int64_t elementBytes = bytesOf(type.dtype);
-  sharedBytes_ = std::max(sharedBytes_, byteOffset + type.numElements() * elementBytes);
   // The stored tile's rows: the tile's, or its columns (transpose). Slots
   // consecutive along a stored row (the layout's lowest bits of that dim
   // are registers) go out as one vector, within one chunk.
@@ -81,7 +85,6 @@ llvm::Value* KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layo
   int64_t width = int64_t{1} << vectorBits;
   llvm::Value* fromThread = threadElementBits(layout);
   llvm::Type* vectorType = llvm::FixedVectorType::get(elementType(type.dtype), static_cast<unsigned>(width));
-  llvm::Value* tile = scratchAddress(byteOffset);
   std::vector<int64_t> stored = transpose ? std::vector<int64_t>{shape[1], shape[0]} : shape;
   for (int64_t first = 0; first < layout.slots(); ++first) {
     int64_t element = layout.elementBitsOfSlot(first);
@@ -98,7 +101,6 @@ llvm::Value* KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layo
     llvm::Value* address = swizzledAddress(tile, index, stored, elementBytes);
     b_.CreateAlignedStore(vector, address, llvm::Align(static_cast<uint64_t>(width * elementBytes)));
   }
-  return tile;
 }
 
 llvm::Value* KernelCodegen::sharedAddress32(llvm::Value* address) {
@@ -183,7 +185,7 @@ llvm::Value* KernelCodegen::packHalves(llvm::Value* low, llvm::Value* high, DTyp
 }
 
 std::array<llvm::Value*, 2> KernelCodegen::operandTiles(const tir::Op& dot, bool withA, int64_t alignment,
-                                                      bool forAsyncProxy, bool transposeB) {
+                                                      bool forAsyncProxy, bool transposeB, llvm::Value* buffer) {
   std::array<llvm::Value*, 2> tiles = {nullptr, nullptr};
   int64_t offset = 0;
   bool staged = false;
@@ -196,8 +198,12 @@ std::array<llvm::Value*, 2> KernelCodegen::operandTiles(const tir::Op& dot, bool
     if (!staged) barrier();
     staged = true;
     Layout layout = layouts_.layoutOrPreferred(operand);
-    tiles[i] = stageSwizzled(get(operand, layout), layout, operand->type(), offset, i == 1 && transposeB);
-    offset += (operand->type().numElements() * bytesOf(operand->type().dtype) + alignment - 1) / alignment * alignment;
+    int64_t bytes = (operand->type().numElements() * bytesOf(operand->type().dtype) + alignment - 1) / alignment * alignment;
+    int buffers = buffer ? 2 : 1;
+    tiles[i] = scratchTile(offset, buffers * bytes);
+    if (buffer) tiles[i] = b_.CreateGEP(b_.getInt8Ty(), tiles[i], b_.CreateMul(buffer, b_.getInt32(static_cast<uint32_t>(bytes))));
+    stageSwizzled(get(operand, layout), layout, operand->type(), tiles[i], i == 1 && transposeB);
+    offset += buffers * bytes;
   }
   if (staged) {
     if (forAsyncProxy) asyncInstruction("fence.proxy.async.shared::cta;");
@@ -227,7 +233,10 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const MmaLayouts& layouts) {
   bool bInRingTransposed = transposedInRing_.count(operands[1]) != 0;
   bool bStagedTransposed = layouts.tf32 && !bInRingTransposed;
   bool bKMajor = bInRingTransposed || bStagedTransposed;
-  std::array<llvm::Value*, 2> tiles = operandTiles(op, !aInRegisters, kSwizzleAtomBytes, true, bStagedTransposed);
+  // A staged b alternates between two buffers where the instructions stay in
+  // flight into the next iteration, which then stages into the other one.
+  llvm::Value* buffer = stagesDoubleBuffered(op) ? iterationParity(*op.parentBlock()->parentOp()) : nullptr;
+  std::array<llvm::Value*, 2> tiles = operandTiles(op, !aInRegisters, kSwizzleAtomBytes, true, bStagedTransposed, buffer);
   int64_t elementBytes = bytesOf(aType.dtype);
   int64_t aRowBytes = std::min(k * elementBytes, kPanelBytes);
   int64_t bRowBytes = std::min((bKMajor ? k : n) * elementBytes, kPanelBytes);
@@ -325,7 +334,20 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const MmaLayouts& layouts) {
 
 bool KernelCodegen::keepsInFlight(const tir::Op& dot) const {
   std::optional<MmaLayouts> layouts = layouts_.tensorCoreLayouts(dot);
-  return layouts && layouts->warpGroup && isAsync(dot.operand(0)) && isAsync(dot.operand(1));
+  return layouts && layouts->warpGroup && isAsync(dot.operand(0)) && (isAsync(dot.operand(1)) || stagesDoubleBuffered(dot));
+}
+
+bool KernelCodegen::stagesDoubleBuffered(const tir::Op& dot) const {
+  std::optional<MmaLayouts> layouts = layouts_.tensorCoreLayouts(dot);
+  const tir::Op* loop = dot.parentBlock()->parentOp();
+  return layouts && layouts->tf32 && isAsync(dot.operand(0)) && !isAsync(dot.operand(1)) && loop &&
+         pendingGroups_.count(loop);
+}
+
+llvm::Value* KernelCodegen::iterationParity(const tir::Op& loop) {
+  llvm::Value* iteration = b_.CreateUDiv(b_.CreateSub(scalar(loop.regions()[0]->body().argument(0)), scalar(loop.operand(0))),
+                                         scalar(loop.operand(2)));
+  return b_.CreateAnd(b_.CreateTrunc(iteration, b_.getInt32Ty()), 1);
 }
 
 Slots KernelCodegen::waitForWarpGroupMma(Slots accumulator, int pending) {
@@ -371,8 +393,10 @@ void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) 
     barrier();
     llvm::Value* tiles[2];
     for (int i = 0; i < 2; ++i)
-      if (staged[i])
-        tiles[i] = stageSwizzled(tiles_.at(operands[i]), *layouts_.layoutOf(operands[i]), operands[i]->type(), offsets[i]);
+      if (staged[i]) {
+        tiles[i] = scratchTile(offsets[i], operands[i]->type().numElements() * 2);
+        stageSwizzled(tiles_.at(operands[i]), *layouts_.layoutOf(operands[i]), operands[i]->type(), tiles[i]);
+      }
     barrier();
     for (int i = 0; i < 2; ++i)
       if (staged[i]) fragmentSlots[i] = fragmentsFromShared(operands[i]->type(), *fragments[i], i == 1, tiles[i]);

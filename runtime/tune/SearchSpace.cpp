@@ -183,9 +183,12 @@ std::vector<LoopConfig> SearchSpace::heuristicSeeds(const LoopConfig& defaults) 
       int64_t m, n, k, warps, stages;
     };
     // Tensor-core tiles: one or two warpgroups of 128 or 256 rows (wgmma's
-    // best on H100), and smaller ones for small or oddly shaped dots.
+    // best on H100), and smaller ones for small or oddly shaped dots; with
+    // K tiles of 32, those of f32 dots (twice the bytes): the blocked FMA
+    // dot's 8x8 a thread, and tf32's two warpgroups.
     for (const DotTile& tile : {DotTile{128, 128, 64, 4, 3}, DotTile{128, 128, 32, 4, 4}, DotTile{128, 256, 64, 8, 3},
-                                DotTile{256, 128, 64, 8, 3}, DotTile{64, 128, 64, 4, 3}, DotTile{128, 64, 64, 4, 3}}) {
+                                DotTile{256, 128, 64, 8, 3}, DotTile{64, 128, 64, 4, 3}, DotTile{128, 64, 64, 4, 3},
+                                DotTile{128, 128, 32, 8, 3}, DotTile{256, 128, 32, 8, 3}}) {
       LoopConfig c = base;
       // The last two grid dims are the dot's M and N; batch dims take 1, the rest (K) k.
       for (size_t i = 0; i < c.blockSizes.size(); ++i) c.blockSizes[i] = shape_.dims[i].grid ? 1 : tile.k;

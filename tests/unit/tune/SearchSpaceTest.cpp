@@ -153,6 +153,9 @@ TEST_CASE("a loop with a dot gets up to 4 stages and tensor-core tile seeds") {
   CHECK(unique.count(LoopConfig{{128, 256, 64}, 8, "flat", 1, {0, 1}, 3}) == 1);
   CHECK(unique.count(LoopConfig{{256, 128, 64}, 8, "flat", 1, {0, 1}, 3}) == 1);
   CHECK(unique.count(LoopConfig{{256, 128, 64}, 8, "flat", 8, {0, 1}, 3}) == 1);
+  // The f32 dots' best on H100: the blocked FMA dot's, and tf32's.
+  CHECK(unique.count(LoopConfig{{128, 128, 32}, 8, "flat", 1, {0, 1}, 3}) == 1);
+  CHECK(unique.count(LoopConfig{{256, 128, 32}, 8, "flat", 1, {0, 1}, 3}) == 1);
   // Without a dot, the same loop keeps two stages and no such seeds.
   matmul.dotInLoops = false;
   SearchSpace plain(matmul);
