@@ -34,10 +34,11 @@ for config in \
   "block_sizes=[128,256,64],num_warps=8,num_stages=3" \
   "block_sizes=[256,128,64],num_warps=8,num_stages=3"; do
   for script in tests/gpu/matmul_f16.hel tests/gpu/matmul_f32.hel; do
-    # f32 tiles take twice the bytes: three stages of these exceed the
-    # H100's 227 KiB of shared memory (a clear launch error, not a test).
+    # f32 tiles take twice the bytes: three stages of these, and tf32's
+    # double-buffered b with K tiles of 128, exceed the H100's 227 KiB of
+    # shared memory (a clear launch error, not a test).
     case "$script $config" in
-      *f32*"[64,256,64]"*stages=3 | *f32*"[128,256,64]"*stages=3 | *f32*"[256,128,64]"*stages=3) continue ;;
+      *f32*"[64,256,64]"*stages=3 | *f32*"[128,256,64]"*stages=3 | *f32*"[256,128,64]"*stages=3 | *f32*"[128,64,128]"*) continue ;;
     esac
     if out=$("$hel" run "$script" --device cuda --config "$config" 2>&1); then
       passed=$((passed + 1))
