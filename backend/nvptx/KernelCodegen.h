@@ -47,6 +47,9 @@ class KernelCodegen {
   llvm::Type* elementType(DType dtype) const;
   llvm::Type* memoryType(DType dtype) const;  // i1 is a byte in memory
   int64_t bytesOf(DType dtype) const;  // in memory
+  // How many programs ptxas should leave room for on one SM (registers):
+  // the launch bound minctasm, where more than one.
+  int programsPerMultiprocessor() const;
   llvm::Value* constantOf(DType dtype, const tir::Attribute& value);
 
   // ---- values and layouts (KernelCodegen.cpp) ----
