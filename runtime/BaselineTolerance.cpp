@@ -13,6 +13,7 @@ namespace {
 
 // How much looser than assert_close a candidate may be, element by element.
 constexpr double kLooser = 10;
+constexpr double kInputRoundings = 8;  // deviations of a dot with rounded inputs (the header)
 
 }  // namespace
 
@@ -43,13 +44,15 @@ double reductionLength(double elementsRead, double elementsWritten, double dotFl
   return std::max({1.0, elementsRead / elementsWritten, dotFlops / 2 / elementsWritten});
 }
 
-std::string differenceFromBaseline(const Tensor& candidate, const Tensor& baseline, double reductionLength) {
+std::string differenceFromBaseline(const Tensor& candidate, const Tensor& baseline, double reductionLength,
+                                   double inputRounding) {
   auto [rtol, atol] = defaultTolerances(baseline.dtype());
   // rms is 0 for integers and bool, which must be equal.
   double rho = defaultTolerances(baseline.dtype() == DType::Float64 ? DType::Float64 : DType::Float32).first;
+  double rms = rootMeanSquare(baseline);
   CloseOptions options;
   options.rtol = kLooser * rtol;
-  options.atol = kLooser * atol + rho * std::sqrt(std::max(reductionLength, 1.0)) * rootMeanSquare(baseline);
+  options.atol = kLooser * atol + rho * std::sqrt(std::max(reductionLength, 1.0)) * rms + kInputRoundings * inputRounding * rms;
   options.equalNan = true;
   CloseReport report = compareClose(candidate, baseline, options);
   return report.ok ? "" : report.message;

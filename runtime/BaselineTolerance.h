@@ -14,6 +14,17 @@
 // K: how many terms each output element sums (reductionLength; 1 where none).
 // rms: the root mean square of the baseline's finite elements.
 //
+// Dots with dot_precision="tf32" round their f32 inputs to 10 mantissa bits, where a
+// candidate may not (one that runs as IEEE FMAs) or may round differently: each product is
+// then off by up to about 2^-10 of itself, and a dot by about 2^-10 * rms (the products'
+// errors add up as the products do). So such outputs may be off by a further
+//
+//   8 * u * rms(baseline),   u = 2^-10 (the inputs' relative rounding error; 0 for others)
+//
+// eight of those deviations, for the largest of millions of elements (H100, f32 4096^3:
+// IEEE against tf32 differ by 4.1 * 2^-10 * rms at most). An output that misses one of K
+// terms is off by about rms / sqrt(K), which stays outside it for K up to about 16000.
+//
 // Two float32 summation orders differ by about 0.3 epsilon * sqrt(K) * rms for sequential
 // sums (the worst case; trees do better), so the margin is about tenfold; an output that
 // misses a term of its sums, or counts one twice, is still far outside it. Integer and bool
@@ -37,6 +48,8 @@ double reductionLength(double elementsRead, double elementsWritten, double dotFl
 
 // What is wrong with `candidate` next to `baseline`, as assert_close says it, under the rule
 // above; empty where it passes.
-std::string differenceFromBaseline(const Tensor& candidate, const Tensor& baseline, double reductionLength);
+// `inputRounding`: u above.
+std::string differenceFromBaseline(const Tensor& candidate, const Tensor& baseline, double reductionLength,
+                                   double inputRounding = 0);
 
 }  // namespace hel

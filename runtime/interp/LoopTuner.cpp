@@ -18,6 +18,17 @@
 namespace hel::interp {
 namespace {
 
+// BaselineTolerance.h's u: 2^-10 where one of the kernel's dots takes f32 inputs as tf32.
+double dotInputRounding(const tir::Kernel& kernel) {
+  double rounding = 0;
+  tir::walk(kernel.body, [&](const tir::Op& op) {
+    if (op.kind() == tir::OpKind::Dot && op.operand(0)->type().dtype == DType::Float32 &&
+        op.stringAttr("precision") == "tf32")
+      rounding = std::ldexp(1.0, -10);
+  });
+  return rounding;
+}
+
 using tune::Event;
 using tune::Outcome;
 
@@ -74,6 +85,7 @@ class LoopTuner::Session {
     }
     std::optional<double> dotFlops = launchCostOf(loop.baselineIR, loop.args, loop.tensors).flops;
     reductionLength_ = reductionLength(elementsRead, elementsWritten, dotFlops.value_or(0));
+    inputRounding_ = dotInputRounding(loop.baselineIR);
   }
 
   tune::TunedLoop run() {
@@ -273,7 +285,8 @@ class LoopTuner::Session {
       if (wholeOnGpu(written_[i]) &&
           cuda::sameBytes(loop_.gpu->device(), written_[i].data(), reference_[i].data(), bytesOf(written_[i])))
         continue;
-      if (std::string wrong = differenceFromBaseline(written_[i], reference_[i], reductionLength_); !wrong.empty())
+      if (std::string wrong = differenceFromBaseline(written_[i], reference_[i], reductionLength_, inputRounding_);
+          !wrong.empty())
         return wrong;
     }
     return "";
@@ -375,6 +388,7 @@ class LoopTuner::Session {
   std::string id_;
   std::vector<Tensor> written_, initial_, reference_;
   double reductionLength_ = 1;  // how many terms each element written sums (BaselineTolerance.h)
+  double inputRounding_ = 0;    // of its dots' inputs (tf32; BaselineTolerance.h)
   tune::LoopConfig baselineConfig_;
   std::optional<double> bestMs_, baselineMs_;
   std::vector<std::pair<tune::LoopConfig, double>> timed_;  // every config timed Ok, with its ms

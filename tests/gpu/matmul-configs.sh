@@ -11,6 +11,7 @@ set -u
 hel=${1:-build/hel}
 passed=0
 failed=0
+skipped=0
 for config in \
   "block_sizes=[16,8,16],num_warps=1" \
   "block_sizes=[16,8,16],num_warps=1,num_stages=2" \
@@ -34,14 +35,14 @@ for config in \
   "block_sizes=[128,256,64],num_warps=8,num_stages=3" \
   "block_sizes=[256,128,64],num_warps=8,num_stages=3"; do
   for script in tests/gpu/matmul_f16.hel tests/gpu/matmul_f32.hel; do
-    # f32 tiles take twice the bytes: three stages of these, and tf32's
-    # double-buffered b with K tiles of 128, exceed the H100's 227 KiB of
-    # shared memory (a clear launch error, not a test).
-    case "$script $config" in
-      *f32*"[64,256,64]"*stages=3 | *f32*"[128,256,64]"*stages=3 | *f32*"[256,128,64]"*stages=3 | *f32*"[128,64,128]"*) continue ;;
-    esac
     if out=$("$hel" run "$script" --device cuda --config "$config" 2>&1); then
       passed=$((passed + 1))
+    elif [ "$script" = tests/gpu/matmul_f32.hel ] && echo "$out" | grep -q "bytes of shared memory per block"; then
+      # f32 tiles take twice the bytes (tf32's b a ring slot more): the
+      # largest configs exceed the GPU's shared memory, a clear launch error
+      # (the f16 ones must all fit).
+      skipped=$((skipped + 1))
+      echo "skipped $script $config: $(echo "$out" | grep -o "it needs [0-9]* bytes.*")"
     else
       failed=$((failed + 1))
       echo "FAILED $script $config"
@@ -49,5 +50,5 @@ for config in \
     fi
   done
 done
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped (over the shared memory)"
 [ "$failed" -eq 0 ]

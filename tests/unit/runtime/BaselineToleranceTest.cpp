@@ -1,5 +1,6 @@
 // When hel tune counts a candidate's output as the baseline's (runtime/BaselineTolerance.h).
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "TestUtil.h"
@@ -36,7 +37,45 @@ RowSums rowSums(int rows, int length, int chunk, int skip = -1) {
   return sums;
 }
 
+// Dot products of `rows` pairs of `length` standard normal vectors: with the inputs
+// truncated to tf32 (10 mantissa bits, as tf32 wgmma reads them; the baseline) and exact
+// (a candidate on IEEE FMAs); `skip`: a row whose first product the candidate leaves out.
+RowSums dots(int rows, int length, int skip = -1) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal;
+  auto tf32 = [](float value) {
+    uint32_t bits;
+    std::memcpy(&bits, &value, 4);
+    bits &= ~uint32_t{0x1FFF};
+    std::memcpy(&value, &bits, 4);
+    return value;
+  };
+  RowSums sums;
+  for (int row = 0; row < rows; ++row) {
+    float rounded = 0, exact = 0;
+    for (int i = 0; i < length; ++i) {
+      float x = normal(rng), y = normal(rng);
+      rounded += tf32(x) * tf32(y);
+      if (!(row == skip && i == 0)) exact += x * y;
+    }
+    sums.baseline.push_back(rounded);
+    sums.candidate.push_back(exact);
+  }
+  return sums;
+}
+
 }  // namespace
+
+TEST_CASE("tf32 dots: IEEE candidates pass with the inputs' rounding allowed; a missing product does not") {
+  const int rows = 4096, length = 4096;
+  const double tf32 = std::ldexp(1.0, -10);
+  RowSums sums = dots(rows, length);
+  CHECK(differenceFromBaseline(make(sums.candidate), make(sums.baseline), length) != "");
+  CHECK(differenceFromBaseline(make(sums.candidate), make(sums.baseline), length, tf32) == "");
+  RowSums wrong = dots(rows, length, /*skip=*/5);
+  std::string message = differenceFromBaseline(make(wrong.candidate), make(wrong.baseline), length, tf32);
+  CHECK(message.find("Mismatched elements: 1 / 4096") != std::string::npos);
+}
 
 TEST_CASE("rootMeanSquare skips what is not finite and is 0 for integers") {
   CHECK(rootMeanSquare(make({3, -4})) == Approx(std::sqrt(12.5)));
