@@ -10,6 +10,10 @@ void addDeviceOptions(CLI::App* command, DeviceOptions& options) {
   command->add_option("--device", options.device, "Where tensors created on \"cuda\" live and kernels run")
       ->check(CLI::IsMember({"cuda", "cpu", "meta"}));
   command->add_flag("--no-cache", options.noCache, "Compile kernels again instead of reading $HEL_CACHE_DIR (~/.cache/hel)");
+  command->add_option("--arch", options.arch,
+                      "Compile for this GPU architecture instead of the GPU's own, one it runs (sm_80 code on an H100: "
+                      "mma.sync instead of wgmma)")
+      ->check(CLI::IsMember({"sm_80", "sm_86", "sm_89", "sm_90", "sm_90a"}));
   command->add_option("--autotune", options.autotune, "Tuning of kernels without a config")
       ->check(CLI::IsMember({"none", "quick", "full"}));
 }
@@ -41,21 +45,30 @@ interp::GpuRunner* gpuRunner(std::string* whyNot) {
 std::optional<ScriptOptions> scriptOptions(const DeviceOptions& options) {
   ScriptOptions out;
   out.autotune = options.autotune;
-  if (options.device == "meta") {
-    out.device = Device::meta();
-  } else if (options.device == "cpu") {
-    out.device = Device::cpu();
+  auto archWithoutGpu = [&] {
+    if (options.arch.empty()) return false;
+    std::cerr << "hel: error: --arch " << options.arch << " needs kernels on a GPU (--device cuda)\n";
+    return true;
+  };
+  if (options.device == "meta" || options.device == "cpu") {
+    if (archWithoutGpu()) return std::nullopt;
+    out.device = options.device == "meta" ? Device::meta() : Device::cpu();
   } else {
     std::string whyNot;
     out.gpu = gpuRunner(&whyNot);
     if (out.gpu) {
       out.gpu->setUseCache(!options.noCache);
+      if (!options.arch.empty() && !out.gpu->setArch(options.arch, &whyNot)) {
+        std::cerr << "hel: error: --arch " << options.arch << ": " << whyNot << "\n";
+        return std::nullopt;
+      }
       out.device = Device::cuda();
     } else if (options.device == "cuda") {
       std::cerr << "hel: error: " << whyNot << "\n";
       return std::nullopt;
     } else {
       std::cerr << "hel: note: running kernels on the CPU: " << whyNot << "\n";
+      if (archWithoutGpu()) return std::nullopt;
       out.device = Device::cpu();
     }
   }

@@ -1,5 +1,5 @@
 // The command-line options that `hel run`, `hel test` and `hel bench` share: where kernels
-// run (--device, --no-cache, --autotune) and, for run and bench, which kernels run with
+// run (--device, --arch, --no-cache, --autotune) and, for run and bench, which kernels run with
 // which config (--kernel, --data, --config).
 #pragma once
 
@@ -15,6 +15,7 @@ struct DeviceOptions {
   bool noCache = false;
   std::string device;  // empty: cuda where there is a GPU, else cpu
   std::string autotune = "none";
+  std::string arch;  // empty: the GPU's own (GpuRunner)
 };
 
 void addDeviceOptions(CLI::App* command, DeviceOptions& options);

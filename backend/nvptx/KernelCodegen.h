@@ -132,6 +132,8 @@ class KernelCodegen {
   // each row-major with its 16-byte chunks swizzled by row.
   llvm::Value* swizzledAddress(llvm::Value* tile, llvm::Value* element, const std::vector<int64_t>& shape,
                                int64_t elementBytes);
+  // The row-major index, in the matrix's transpose, of element `element` of a matrix of `shape`.
+  llvm::Value* transposedIndex(llvm::Value* element, const std::vector<int64_t>& shape);
   // The address of element `element` of a row-major 2-D tile at `tile`.
   llvm::Value* rowMajorAddress(llvm::Value* tile, llvm::Value* element, int64_t elementBytes);
   // A shared-memory address as the 32-bit operand PTX instructions on .shared take.
@@ -170,6 +172,9 @@ class KernelCodegen {
   llvm::Value* matrixDescriptor(llvm::Value* tile, int64_t rowBytes, int64_t leadingBytes);
   // ldmatrix of `count` 8x8 matrices (.trans: transposed), one row address per lane.
   std::vector<llvm::Value*> loadMatrices(llvm::Value* address, int count, bool transpose);
+  // A 2-D tile in `layout`, each element read on its own from the swizzled
+  // tile at `tile` (holding its transpose where `transposed`).
+  Slots elementsFromShared(const tir::Type& type, const Layout& layout, llvm::Value* tile, bool transposed);
   // An operand of a tensor-core dot (a, or b when isB) in shared memory at
   // `tile` (swizzled row-major), read in its fragment layout with ldmatrix.
   Slots fragmentsFromShared(const tir::Type& type, const Layout& fragment, bool isB, llvm::Value* tile);

@@ -125,9 +125,9 @@ std::optional<Layout> fmaDotLayout(int64_t m, int64_t n, int threadBits) {
   return layout;
 }
 
-std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits) {
+std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits, bool tf32) {
   int mBits = log2Exact(m), nBits = log2Exact(n), kBits = log2Exact(k);
-  if (mBits < 4 || nBits < 3 || kBits < 4) return std::nullopt;
+  if (mBits < 4 || nBits < 3 || kBits < (tf32 ? 3 : 4)) return std::nullopt;
   // Warps over M's bits above the instruction tile first, then N's, alternating.
   int warpsM = 0, warpsN = 0;
   for (int warp = 0; warp < threadBits - 5; ++warp) {
@@ -151,10 +151,11 @@ std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int thread
     for (int b = 3; b < nBits; ++b) bits.push_back(b >= nBits - warpsN ? 5 + warpsM + (b - (nBits - warpsN)) : r);
   };
   // K's bits in a and b: a register bit for the pair, lanes 0-1, a register
-  // bit for the upper 8, registers beyond.
+  // bit for the upper 8, registers beyond (m16n8k8's tf32: no pairs, the
+  // register bit picks the upper 4).
   auto reductionBits = [&] {
-    std::vector<int> bits = {r, 0, 1, r};
-    for (int b = 4; b < kBits; ++b) bits.push_back(r);
+    std::vector<int> bits = tf32 ? std::vector<int>{0, 1, r} : std::vector<int>{r, 0, 1, r};
+    while (static_cast<int>(bits.size()) < kBits) bits.push_back(r);
     return bits;
   };
   auto concat = [&](std::vector<int> low, const std::vector<int>& high) {
@@ -172,6 +173,7 @@ std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int thread
   layouts.accumulator = concat(columns, rowBits());
   layouts.a = concat(reductionBits(), rowBits());
   layouts.b = concat(bColumns, reductionBits());
+  layouts.tf32 = tf32;
   return layouts;
 }
 

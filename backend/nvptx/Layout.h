@@ -82,11 +82,12 @@ struct MmaLayouts {
   // wgmma: b is read from shared memory, and so is a unless it is held in
   // `a` (the accumulator's layout with K for N); no `b` fragments.
   bool warpGroup = false;
-  // wgmma on f32 operands read as tf32: both from shared memory, K-major
-  // (b is staged transposed), eight K a step; no `a` in registers.
+  // f32 operands read as tf32 (eight K a step), b staged transposed
+  // (K-major); with wgmma, a from shared memory too.
   bool tf32 = false;
 };
-std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits);
+// With tf32, those of mma.sync m16n8k8 on f32 operands (K >= 8).
+std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits, bool tf32 = false);
 
 // The layouts of Hopper's wgmma m64nNk16 (b stays in shared memory): the
 // accumulator gives each warpgroup (four warps) a contiguous block of M, in

@@ -42,8 +42,9 @@ class LayoutAssignment {
   // The layout `value` (a tile) is computed in, or null when it is
   // rematerialized in its users' layouts.
   const Layout* layoutOf(const tir::Value* value) const;
-  // A dot's tensor-core layouts: f16 or bf16 operands, an f32 accumulator,
-  // matrices (matrixShape) of at least 16x8x16; else none (the FMA dot). wgmma's where the
+  // A dot's tensor-core layouts: f16 or bf16 operands (or f32 ones with
+  // dot_precision="tf32"), an f32 accumulator, matrices (matrixShape) of at
+  // least 16x8x16 (16x8x8 for tf32); else none (the FMA dot). wgmma's where the
   // target has it and the tile fits (wgmmaLayouts), else mma.sync's.
   std::optional<MmaLayouts> tensorCoreLayouts(const tir::Op& dot) const;
   // The accumulator layout of a dot of f32 matrices that runs on FMAs with

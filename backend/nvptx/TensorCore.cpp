@@ -1,5 +1,6 @@
 // The tensor-core dot: acc[M, N] += a[M, K] @ b[K, N] with mma.sync m16n8k16,
-// f16/bf16 operands and an f32 accumulator (Layout.h's mmaLayouts).
+// f16/bf16 operands and an f32 accumulator (Layout.h's mmaLayouts), or
+// m16n8k8 on f32 operands read as tf32 (dot_precision="tf32").
 //
 // An operand that is not already in its fragment layout (one loaded from
 // global memory is in the coalescing layout) is staged through shared memory:
@@ -61,6 +62,12 @@ llvm::Value* KernelCodegen::swizzledAddress(llvm::Value* tile, llvm::Value* elem
   return b_.CreateGEP(b_.getInt8Ty(), tile, offset);
 }
 
+llvm::Value* KernelCodegen::transposedIndex(llvm::Value* element, const std::vector<int64_t>& shape) {
+  llvm::Value* row = b_.CreateLShr(element, static_cast<uint64_t>(log2Exact(shape[1])));
+  llvm::Value* column = b_.CreateAnd(element, static_cast<uint64_t>(shape[1] - 1));
+  return b_.CreateOr(b_.CreateShl(column, static_cast<uint64_t>(log2Exact(shape[0]))), row);
+}
+
 llvm::Value* KernelCodegen::rowMajorAddress(llvm::Value* tile, llvm::Value* element, int64_t elementBytes) {
   return b_.CreateGEP(b_.getInt8Ty(), tile, b_.CreateShl(element, static_cast<uint64_t>(log2Exact(elementBytes))));
 }
@@ -93,11 +100,7 @@ void KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, cons
     for (int64_t i = 0; i < width; ++i)
       vector = b_.CreateInsertElement(vector, slots[layout.slotOfElement(element | (i << minorBit))], static_cast<uint64_t>(i));
     llvm::Value* index = b_.CreateOr(fromThread, static_cast<uint64_t>(element));
-    if (transpose) {
-      llvm::Value* row = b_.CreateLShr(index, static_cast<uint64_t>(columnBits));
-      llvm::Value* column = b_.CreateAnd(index, static_cast<uint64_t>(shape[1] - 1));
-      index = b_.CreateOr(b_.CreateShl(column, static_cast<uint64_t>(rowBits)), row);
-    }
+    if (transpose) index = transposedIndex(index, shape);
     llvm::Value* address = swizzledAddress(tile, index, stored, elementBytes);
     b_.CreateAlignedStore(vector, address, llvm::Align(static_cast<uint64_t>(width * elementBytes)));
   }
@@ -164,6 +167,20 @@ Slots KernelCodegen::fragmentsFromShared(const tir::Type& type, const Layout& fr
       out[static_cast<size_t>(fragment.slotOfElement(first))] = b_.CreateExtractElement(halves, uint64_t{0});
       out[static_cast<size_t>(fragment.slotOfElement(first | secondHalf))] = b_.CreateExtractElement(halves, uint64_t{1});
     }
+  }
+  return out;
+}
+
+Slots KernelCodegen::elementsFromShared(const tir::Type& type, const Layout& layout, llvm::Value* tile, bool transposed) {
+  std::vector<int64_t> shape = *matrixShape(type.shape);
+  std::vector<int64_t> stored = transposed ? std::vector<int64_t>{shape[1], shape[0]} : shape;
+  llvm::Value* fromThread = threadElementBits(layout);
+  Slots out;
+  for (int64_t slot = 0; slot < layout.slots(); ++slot) {
+    llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(layout.elementBitsOfSlot(slot)));
+    if (transposed) element = transposedIndex(element, shape);
+    llvm::Value* address = swizzledAddress(tile, element, stored, bytesOf(type.dtype));
+    out.push_back(b_.CreateAlignedLoad(elementType(type.dtype), address, llvm::Align(static_cast<uint64_t>(bytesOf(type.dtype)))));
   }
   return out;
 }
@@ -340,7 +357,7 @@ bool KernelCodegen::keepsInFlight(const tir::Op& dot) const {
 bool KernelCodegen::stagesDoubleBuffered(const tir::Op& dot) const {
   std::optional<MmaLayouts> layouts = layouts_.tensorCoreLayouts(dot);
   const tir::Op* loop = dot.parentBlock()->parentOp();
-  return layouts && layouts->tf32 && isAsync(dot.operand(0)) && !isAsync(dot.operand(1)) && loop &&
+  return layouts && layouts->warpGroup && layouts->tf32 && isAsync(dot.operand(0)) && !isAsync(dot.operand(1)) && loop &&
          pendingGroups_.count(loop);
 }
 
@@ -375,17 +392,25 @@ void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) 
 
   // The operands in their fragment layouts: those in rings (AsyncCopy.cpp)
   // read from there; those computed in other layouts through shared memory,
-  // with one barrier pair for both.
+  // with one barrier pair for both. A tf32 dot's b is staged transposed
+  // (K-major), and its fragments are read element by element (ldmatrix.trans
+  // moves 16-bit elements): in the 128-byte swizzle a warp's 8 rows by 4
+  // columns fall in distinct banks.
   const tir::Value* operands[] = {op.operand(0), op.operand(1)};
   const Layout* fragments[] = {&layouts.a, &layouts.b};
+  int64_t elementBytes = bytesOf(input);
+  auto fromShared = [&](int i, llvm::Value* tile) {
+    return layouts.tf32 ? elementsFromShared(operands[i]->type(), *fragments[i], tile, i == 1)
+                        : fragmentsFromShared(operands[i]->type(), *fragments[i], i == 1, tile);
+  };
   Slots fragmentSlots[2];
   bool staged[2];
-  int64_t offsets[2] = {0, (aType.numElements() * 2 + 127) / 128 * 128};
+  int64_t offsets[2] = {0, (aType.numElements() * elementBytes + 127) / 128 * 128};
   for (int i = 0; i < 2; ++i) {
     const Layout* own = layouts_.layoutOf(operands[i]);
     staged[i] = !isAsync(operands[i]) && own && *own != *fragments[i];
     if (isAsync(operands[i]))
-      fragmentSlots[i] = fragmentsFromShared(operands[i]->type(), *fragments[i], i == 1, ringAddress(operands[i]));
+      fragmentSlots[i] = fromShared(i, ringAddress(operands[i]));
     else if (!staged[i])
       fragmentSlots[i] = get(operands[i], *fragments[i]);
   }
@@ -394,22 +419,26 @@ void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) 
     llvm::Value* tiles[2];
     for (int i = 0; i < 2; ++i)
       if (staged[i]) {
-        tiles[i] = scratchTile(offsets[i], operands[i]->type().numElements() * 2);
-        stageSwizzled(tiles_.at(operands[i]), *layouts_.layoutOf(operands[i]), operands[i]->type(), tiles[i]);
+        tiles[i] = scratchTile(offsets[i], operands[i]->type().numElements() * elementBytes);
+        stageSwizzled(tiles_.at(operands[i]), *layouts_.layoutOf(operands[i]), operands[i]->type(), tiles[i],
+                      layouts.tf32 && i == 1);
       }
     barrier();
     for (int i = 0; i < 2; ++i)
-      if (staged[i]) fragmentSlots[i] = fragmentsFromShared(operands[i]->type(), *fragments[i], i == 1, tiles[i]);
+      if (staged[i]) fragmentSlots[i] = fromShared(i, tiles[i]);
   }
   Slots& a = fragmentSlots[0];
   Slots& c = fragmentSlots[1];
   Slots acc = get(op.operand(2), layouts.accumulator);
   auto pack = [&](llvm::Value* low, llvm::Value* high) { return packHalves(low, high, input); };
-  const char* type = input == DType::Float16 ? "f16" : "bf16";
+  auto bits = [&](llvm::Value* value) { return b_.CreateBitCast(value, b_.getInt32Ty()); };
+  // m16n8k16 on halves, m16n8k8 on tf32: the same registers, a 4, b 2, c and d 4.
+  int64_t kStep = layouts.tf32 ? 8 : 16;
+  const char* type = layouts.tf32 ? "tf32" : input == DType::Float16 ? "f16" : "bf16";
   std::string text = fmt::format(
-      "mma.sync.aligned.m16n8k16.row.col.f32.{0}.{0}.f32 {{$0, $1, $2, $3}}, {{$4, $5, $6, $7}}, {{$8, $9}}, "
+      "mma.sync.aligned.m16n8k{1}.row.col.f32.{0}.{0}.f32 {{$0, $1, $2, $3}}, {{$4, $5, $6, $7}}, {{$8, $9}}, "
       "{{$10, $11, $12, $13}};",
-      type);
+      type, kStep);
   llvm::Type* f32 = b_.getFloatTy();
   llvm::Type* i32 = b_.getInt32Ty();
   auto* mmaType = llvm::FunctionType::get(llvm::StructType::get(context_, {f32, f32, f32, f32}),
@@ -425,23 +454,33 @@ void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) 
     for (int i = 0; i < 4; ++i) cSlots[i] = out.slotOfElement(((row | (i >> 1) * 8) << nBits) | (column | (i & 1)));
     llvm::Value* d[4];
     for (int i = 0; i < 4; ++i) d[i] = acc[cSlots[i]];
-    for (int64_t step = 0; step < k; step += 16) {
-      // a's halves i: bit 0 the column pair, bit 1 the row half, bit 2 the column half.
-      llvm::Value* aHalves[8];
-      for (int i = 0; i < 8; ++i) {
-        int64_t aRow = row | ((i >> 1) & 1) * 8, aColumn = step | (i & 1) | ((i >> 2) & 1) * 8;
-        aHalves[i] = a[layouts.a.slotOfElement((aRow << kBits) | aColumn)];
+    for (int64_t step = 0; step < k; step += kStep) {
+      llvm::Value* aRegisters[4];
+      llvm::Value* bRegisters[2];
+      if (layouts.tf32) {
+        // a's registers i: bit 0 the row half, bit 1 the column half; b's i: the row half.
+        for (int i = 0; i < 4; ++i)
+          aRegisters[i] = bits(a[layouts.a.slotOfElement(((row | (i & 1) * 8) << kBits) | (step | (i >> 1) * 4))]);
+        for (int i = 0; i < 2; ++i) bRegisters[i] = bits(c[layouts.b.slotOfElement(((step | i * 4) << nBits) | column)]);
+      } else {
+        // a's halves i: bit 0 the column pair, bit 1 the row half, bit 2 the column half.
+        llvm::Value* aHalves[8];
+        for (int i = 0; i < 8; ++i) {
+          int64_t aRow = row | ((i >> 1) & 1) * 8, aColumn = step | (i & 1) | ((i >> 2) & 1) * 8;
+          aHalves[i] = a[layouts.a.slotOfElement((aRow << kBits) | aColumn)];
+        }
+        // b's halves i: bit 0 the row pair, bit 1 the row half.
+        llvm::Value* bHalves[4];
+        for (int i = 0; i < 4; ++i) {
+          int64_t bRow = step | (i & 1) | ((i >> 1) & 1) * 8;
+          bHalves[i] = c[layouts.b.slotOfElement((bRow << nBits) | column)];
+        }
+        for (int i = 0; i < 4; ++i) aRegisters[i] = pack(aHalves[2 * i], aHalves[2 * i + 1]);
+        for (int i = 0; i < 2; ++i) bRegisters[i] = pack(bHalves[2 * i], bHalves[2 * i + 1]);
       }
-      // b's halves i: bit 0 the row pair, bit 1 the row half.
-      llvm::Value* bHalves[4];
-      for (int i = 0; i < 4; ++i) {
-        int64_t bRow = step | (i & 1) | ((i >> 1) & 1) * 8;
-        bHalves[i] = c[layouts.b.slotOfElement((bRow << nBits) | column)];
-      }
-      llvm::Value* result = b_.CreateCall(
-          mmaType, mma,
-          {pack(aHalves[0], aHalves[1]), pack(aHalves[2], aHalves[3]), pack(aHalves[4], aHalves[5]),
-           pack(aHalves[6], aHalves[7]), pack(bHalves[0], bHalves[1]), pack(bHalves[2], bHalves[3]), d[0], d[1], d[2], d[3]});
+      llvm::Value* result = b_.CreateCall(mmaType, mma,
+                                          {aRegisters[0], aRegisters[1], aRegisters[2], aRegisters[3], bRegisters[0],
+                                           bRegisters[1], d[0], d[1], d[2], d[3]});
       for (unsigned i = 0; i < 4; ++i) d[i] = b_.CreateExtractValue(result, i);
     }
     for (int i = 0; i < 4; ++i) acc[cSlots[i]] = d[i];

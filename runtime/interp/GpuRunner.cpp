@@ -23,6 +23,20 @@ GpuRunner::GpuRunner(cuda::CudaDevice& device) : device_(device) {
   target_.arch = version == 90 ? "sm_90a" : version > 90 ? "sm_90" : "sm_80";
 }
 
+bool GpuRunner::setArch(const std::string& arch, std::string* whyNot) {
+  const cuda::DeviceProperties& chip = device_.properties();
+  int version = chip.computeMajor * 10 + chip.computeMinor;
+  int wanted = std::stoi(arch.substr(3, 2));
+  // sm_90a code runs on sm_90 chips only; other PTX on its version and newer ones.
+  if (wanted > version || (arch.back() == 'a' && wanted != version)) {
+    *whyNot = fmt::format("the {} (compute capability {}.{}) does not run it", chip.name, chip.computeMajor,
+                          chip.computeMinor);
+    return false;
+  }
+  target_.arch = arch;
+  return true;
+}
+
 std::unique_ptr<GpuRunner::Compiled> GpuRunner::compile(const tir::Kernel& kernel) {
   return load(useCache_ ? cache_.compile(kernel, target_) : nvptx::emitPTX(kernel, target_));
 }

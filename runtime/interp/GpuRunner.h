@@ -43,6 +43,9 @@ class GpuRunner {
   bench::Timing benchmark(const Compiled& compiled, const tir::Kernel& kernel, const std::vector<cpu::Argument>& args,
                           const bench::Settings& settings);
 
+  // Compiles for `arch` (sm_80, ..., sm_90a) instead of the GPU's own, where the GPU runs
+  // it; else false with why not.
+  bool setArch(const std::string& arch, std::string* whyNot);
   // Whether compile() reads and writes the on-disk PTX cache (`--no-cache`).
   void setUseCache(bool useCache) { useCache_ = useCache; }
 

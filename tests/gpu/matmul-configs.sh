@@ -6,9 +6,11 @@
 # and without loads pipelined one to three steps ahead; on sm_90 the tiles of
 # whole warpgroups go through wgmma, with 32-, 64- and 128-byte swizzles and
 # operands of several 64-column panels.
-#   bash tests/gpu/matmul-configs.sh [HEL]
+# Further arguments go to `hel run` (`--arch sm_80`: the mma.sync code on an H100).
+#   bash tests/gpu/matmul-configs.sh [HEL [ARGS...]]
 set -u
 hel=${1:-build/hel}
+shift $(($# > 0 ? 1 : 0))
 passed=0
 failed=0
 skipped=0
@@ -35,7 +37,7 @@ for config in \
   "block_sizes=[128,256,64],num_warps=8,num_stages=3" \
   "block_sizes=[256,128,64],num_warps=8,num_stages=3"; do
   for script in tests/gpu/matmul_f16.hel tests/gpu/matmul_f32.hel; do
-    if out=$("$hel" run "$script" --device cuda --config "$config" 2>&1); then
+    if out=$("$hel" run "$script" --device cuda --config "$config" "$@" 2>&1); then
       passed=$((passed + 1))
     elif [ "$script" = tests/gpu/matmul_f32.hel ] && echo "$out" | grep -q "bytes of shared memory per block"; then
       # f32 tiles take twice the bytes (tf32's b a ring slot more): the

@@ -29,5 +29,6 @@ step activations "$hel" run tests/gpu/activations.hel --device cuda
 step atomics "$hel" run tests/gpu/atomics.hel --device cuda
 step math "$hel" run tests/gpu/math.hel --device cuda
 step matmul_f16 bash tests/gpu/matmul-configs.sh "$hel"
+step matmul_sm80 bash tests/gpu/matmul-configs.sh "$hel" --arch sm_80
 step fault bash -c "$hel run tests/gpu/gather_fault.hel --device cuda; test \$? -eq 70"
 tail -n 3 "$out/puzzles_cuda.log" "$out/puzzles_cpu.log" "$out/sweep.log" >> "$summary"
