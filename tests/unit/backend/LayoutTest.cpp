@@ -150,6 +150,24 @@ TEST_CASE("mma.sync fragment layouts tile the instruction's layouts over warps")
   CHECK_FALSE(mmaLayouts(8, 8, 16, 7));
 }
 
+TEST_CASE("mma.sync tf32 fragment layouts are m16n8k8's") {
+  // The PTX ISA's m16n8k8 tf32 fragments, g = l/4, t = l%4 for lane l: a0..a3 at
+  // (g, t), (g+8, t), (g, t+4), (g+8, t+4); b0, b1 at (k t, n g), (k t+4, n g); the
+  // accumulator as m16n8k16's. Registers count in element-bit order, so a's
+  // register bit 0 is the column's +4 and bit 1 the row's +8 (TensorCore.cpp
+  // picks a_i by element).
+  std::optional<MmaLayouts> one = mmaLayouts(16, 8, 8, 5, true);
+  REQUIRE(one);
+  CHECK(one->tf32);
+  CHECK(one->accumulator.str() == "[r t0 t1 t2 t3 t4 r]");
+  CHECK(one->a.str() == "[t0 t1 r t2 t3 t4 r]");
+  CHECK(one->b.str() == "[t2 t3 t4 t0 t1 r]");
+  CHECK(one->a.slotOfElement((8 << 3) | 4) == 3);  // a3: row +8, column +4
+  CHECK(one->b.slotOfElement(4 << 3) == 1);        // b1: K row +4
+  CHECK_FALSE(mmaLayouts(16, 8, 4, 5, true));
+  CHECK_FALSE(mmaLayouts(16, 8, 8, 5));  // halves need K >= 16
+}
+
 TEST_CASE("wgmma accumulator layouts give each warp 16 rows of each 64-row tile and each warpgroup a block of M") {
   // One warpgroup on 64x16: the PTX ISA's m64nNk16 accumulator, d[i] of lane l
   // in warp w at row 16w + l/4 (+8 for bit 1 of i), column 2 (l%4) + (i&1) + 8 (i/4).
