@@ -104,7 +104,7 @@ void KernelCodegen::blockedFmaDot(const tir::Op& op, const Layout& layout) {
     columnVectorOf.push_back(indexOf(columnVectors, element & (n - 1) & ~(columnWidth - 1)));
   }
   // a is read along K in vectors of up to 4, fewer where the thread has
-  // many rows, so that a's registers stay within 16.
+  // many rows (LLVM's load vectorizer may still merge neighbouring ones).
   int kVectorBits = std::min(kBits, std::clamp(4 - log2Exact(static_cast<int64_t>(rows.size())), 0, 2));
   int64_t kWidth = int64_t{1} << kVectorBits;
   llvm::Value* fromThread = threadElementBits(layout);
