@@ -1,6 +1,6 @@
 // Global-to-shared copies with cp.async for the operands of dots that read
-// them from shared memory (tensor-core dots, blocked FMA dots) that lower/passes/PipelineLoads loads S - 1 iterations ahead (num_stages =
-// S >= 2).
+// them from shared memory (tensor-core dots, blocked FMA dots) and that
+// lower/passes/PipelineLoads loads S - 1 iterations ahead (num_stages = S >= 2).
 //
 // Such an operand is a chain of S - 1 loop-carried tiles: the first is what
 // the dot reads, each yields the next, the last yields a load in the body, and
@@ -75,7 +75,7 @@ void KernelCodegen::planAsyncCopies() {
   auto dotOperandOnly = [&](const tir::Value* value) {
     const std::vector<const tir::Op*>& of = users[value];
     return !of.empty() && std::all_of(of.begin(), of.end(), [&](const tir::Op* user) {
-      // tf32 wgmma reads b only K-major: staged transposed, not from a ring.
+      // tf32 dots read b only K-major: staged transposed, not from a ring.
       std::optional<MmaLayouts> mma = user->kind() == tir::OpKind::Dot ? layouts_.tensorCoreLayouts(*user) : std::nullopt;
       bool tf32B = mma && mma->tf32 && user->operand(1) == value;
       return (layouts_.readsOperandsFromShared(*user) && user->operand(2) != value && !tf32B) ||
@@ -149,7 +149,7 @@ void KernelCodegen::planAsyncCopies() {
       int slots = ahead + 1 + (inFlight ? 1 : 0);
       int64_t alignment = warpGroupMma_ ? kSwizzleAtomBytes : 128;
       int64_t slotBytes = (argument->type().numElements() * bytesOf(argument->type().dtype) + alignment - 1) / alignment * alignment;
-      bool swizzled = !std::all_of(dots.begin(), dots.end(), [&](const tir::Op* dot) { return !layouts_.tensorCoreLayouts(*dot); });
+      bool swizzled = std::any_of(dots.begin(), dots.end(), [&](const tir::Op* dot) { return layouts_.tensorCoreLayouts(*dot); });
       rings_.push_back({offset, slotBytes, slots, swizzled});
       offset += slots * slotBytes;
       for (const tir::Op* user : users[argument])
