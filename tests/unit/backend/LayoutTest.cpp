@@ -150,6 +150,25 @@ TEST_CASE("mma.sync fragment layouts tile the instruction's layouts over warps")
   CHECK_FALSE(mmaLayouts(8, 8, 16, 7));
 }
 
+TEST_CASE("blocked FMA dot layouts give each thread a block of 4-column vectors, lanes along N") {
+  // 128x128 on 256 threads: 8x8 a thread, columns {0..3, 64..67} + 4 (t0..t3),
+  // rows {0..3, 64..67} + 4 (t4..t7).
+  std::optional<Layout> square = fmaDotLayout(128, 128, 8);
+  REQUIRE(square);
+  CHECK(square->str() == "[r r t0 t1 t2 t3 r r r t4 t5 t6 t7 r]");
+  // 256x128 on 256 threads: 128 a thread, the extra register bit on N (8x16).
+  CHECK(fmaDotLayout(256, 128, 8)->str() == "[r r t0 t1 t2 r r r r t3 t4 t5 t6 t7 r]");
+  // Fewer than 4 elements a thread, or more than 128: the generic dot.
+  CHECK_FALSE(fmaDotLayout(16, 16, 7));
+  CHECK_FALSE(fmaDotLayout(256, 256, 8));
+}
+
+TEST_CASE("kVectorLayout puts K in registers and N on the lanes") {
+  // tf32's b, [32 x 128] on 256 threads: the lanes along N (coalesced), four
+  // consecutive K rows a thread (one 16-byte vector of the transpose).
+  CHECK(kVectorLayout({32, 128}, 8, 2).str() == "[t0 t1 t2 t3 t4 t5 t6 r r t7 r r]");
+}
+
 TEST_CASE("mma.sync tf32 fragment layouts are m16n8k8's") {
   // The PTX ISA's m16n8k8 tf32 fragments, g = l/4, t = l%4 for lane l: a0..a3 at
   // (g, t), (g+8, t), (g, t+4), (g+8, t+4); b0, b1 at (k t, n g), (k t+4, n g); the
