@@ -36,8 +36,12 @@ struct TensorAliases {
   static std::string viewKey(const Tensor& tensor) {
     // A meta tensor stands for a fresh allocation of its own.
     const void* memory = tensor.isMeta() ? static_cast<const void*>(&tensor) : static_cast<const void*>(tensor.data());
+    // A dim of size 1 is never stepped along: its stride does not make another view.
+    std::vector<std::string> strides;
+    for (size_t d = 0; d < tensor.shape().size(); ++d)
+      strides.push_back(tensor.shape()[d] == 1 ? "*" : std::to_string(tensor.strides()[d]));
     return fmt::format("{}:{}[{}]/[{}]", memory, dtypeShortName(tensor.dtype()), fmt::join(tensor.shape(), ","),
-                       fmt::join(tensor.strides(), ","));
+                       fmt::join(strides, ","));
   }
   // The tensor's ordinal, numbering it if it is new.
   size_t add(const Tensor& tensor) {
