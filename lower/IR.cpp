@@ -192,4 +192,9 @@ std::vector<int64_t> lastTwoDimsSwapped(size_t rank) {
   return order;
 }
 
+bool readsInputsAsTf32(const Op& dot) {
+  return dot.kind() == OpKind::Dot && dot.operand(0)->type().dtype == DType::Float32 &&
+         dot.operand(1)->type().dtype == DType::Float32 && dot.stringAttr("precision") == "tf32";
+}
+
 }  // namespace hel::tir

@@ -342,5 +342,8 @@ int64_t largestTile(const Kernel& kernel);
 // The permute order of a rank-`rank` tile that swaps its last two dims (a
 // matrix's transpose, batch dims kept).
 std::vector<int64_t> lastTwoDimsSwapped(size_t rank);
+// Whether a dot takes its f32 operands as tf32 (dot_precision="tf32"; for
+// other operand types the precision changes nothing).
+bool readsInputsAsTf32(const Op& dot);
 
 }  // namespace hel::tir

@@ -82,7 +82,7 @@ std::optional<MmaLayouts> LayoutAssignment::tensorCoreLayouts(const tir::Op& dot
   const tir::Type& b = dot.operand(1)->type();
   bool halves = a.dtype == DType::Float16 || a.dtype == DType::BFloat16;
   // f32 with dot_precision="tf32": wgmma's or mma.sync's tf32.
-  bool tf32 = a.dtype == DType::Float32 && b.dtype == DType::Float32 && dot.stringAttr("precision") == "tf32";
+  bool tf32 = tir::readsInputsAsTf32(dot);
   std::optional<std::vector<int64_t>> left = matrixShape(a.shape), right = matrixShape(b.shape);
   if (!left || !right || !(halves || tf32) || dot.result()->type().dtype != DType::Float32) return std::nullopt;
   int64_t m = (*left)[0], k = (*left)[1], n = (*right)[1];

@@ -22,9 +22,7 @@ namespace {
 double dotInputRounding(const tir::Kernel& kernel) {
   double rounding = 0;
   tir::walk(kernel.body, [&](const tir::Op& op) {
-    if (op.kind() == tir::OpKind::Dot && op.operand(0)->type().dtype == DType::Float32 &&
-        op.stringAttr("precision") == "tf32")
-      rounding = std::ldexp(1.0, -10);
+    if (tir::readsInputsAsTf32(op)) rounding = std::ldexp(1.0, -10);
   });
   return rounding;
 }
