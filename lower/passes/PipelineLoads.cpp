@@ -10,8 +10,8 @@
 // iteration S - 1 ahead (masked off past the last), carried as iter values
 // that shift down one each iteration: the load's latency overlaps the work of
 // S - 1 iterations instead of stalling one. (The GPU backend keeps operands of
-// tensor-core dots in rings of shared memory; other loads are carried in
-// registers, so more stages cost more registers.)
+// dots that read them from shared memory in rings there; other loads are
+// carried in registers, so more stages cost more registers.)
 #include <set>
 #include <unordered_map>
 #include <unordered_set>

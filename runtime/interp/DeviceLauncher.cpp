@@ -134,7 +134,6 @@ class ScopeEnvironment : public sema::HostEnvironment {
     return alignment;
   }
 
-
  private:
   Interpreter& interp_;
   std::shared_ptr<Scope> scope_;
@@ -142,8 +141,8 @@ class ScopeEnvironment : public sema::HostEnvironment {
 };
 
 // A key piece for one host value a loop may use. Tensors count by dtype,
-// shape and strides, and by which of them are the same memory (`aliases`
-// numbers each distinct tensor in order of appearance).
+// shape and strides, and by which of them are the same view (`aliases`
+// numbers each distinct view in order of appearance).
 void describe(const Value& value, std::string& key, TensorAliases& aliases) {
   if (value.isTensor()) {
     const Tensor& tensor = value.asTensor();
