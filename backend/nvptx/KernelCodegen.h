@@ -40,7 +40,9 @@ class KernelCodegen {
 
   void emit();
   int64_t threads() const { return int64_t{1} << threadBits_; }
-  int64_t sharedBytes() const { return sharedBytes_ ? scratchBase_ + sharedBytes_ : scratchBase_; }
+  int64_t sharedBytes() const {
+    return std::max(idleSharedBytes_, sharedBytes_ ? scratchBase_ + sharedBytes_ : scratchBase_);
+  }
 
  private:
   // ---- types (KernelCodegen.cpp) ----
@@ -98,6 +100,18 @@ class KernelCodegen {
   std::vector<llvm::Value*> loadVector(llvm::Value* address, DType dtype, int64_t width, llvm::Value* on,
                           const std::vector<llvm::Value*>& others, bool readOnly);
   void storeVector(llvm::Value* address, DType dtype, const std::vector<llvm::Value*>& values, llvm::Value* on);
+  // Elements of a predicated access as the words of a PTX vector (at most
+  // four: eight 16-bit elements go as four pairs), and back.
+  std::vector<llvm::Value*> memoryWords(const std::vector<llvm::Value*>& elements, llvm::Type* stored);
+  std::vector<llvm::Value*> fromMemoryWord(llvm::Value* word, llvm::Type* stored, int64_t perWord);
+  // Whether all of shared memory is free where `op` runs: at the kernel's top
+  // level, after every loop with rings (whose last copies it waited for).
+  bool sharedMemoryIdleAt(const tir::Op& op) const;
+  // A store's value in `coalesced`, moved there through shared memory (from
+  // offset 0), where its own layout `own` stores narrower vectors (a dot's
+  // accumulator: two elements of a row a thread) and shared memory is idle:
+  // whole, coalesced global stores, as Triton's epilogue makes. Else none.
+  std::optional<Slots> storedThroughShared(const tir::Op& store, const Layout& own, const Layout& coalesced);
   llvm::Value* atomic(const tir::Op& op, llvm::Value* address, llvm::Value* compare, llvm::Value* value);
   // Runs `body` only where `condition` holds; returns its value, or `otherwise`.
   llvm::Value* guarded(llvm::Value* condition, llvm::Type* type, llvm::Value* otherwise,
@@ -244,6 +258,7 @@ class KernelCodegen {
   std::unordered_map<const tir::Op*, int> pendingGroups_;
   // Where the shared memory of conversions, reductions and staging starts (after the rings).
   int64_t scratchBase_ = 0;
+  int64_t idleSharedBytes_ = 0;  // used from offset 0 where shared memory is idle
 };
 
 }  // namespace hel::nvptx

@@ -108,30 +108,61 @@ std::vector<llvm::Value*> KernelCodegen::loadVector(llvm::Value* address, DType 
     return elements;
   }
   // `mov` the defaults, then a predicated load over them: {$0..} = outputs,
-  // then the address, the predicate and the defaults.
-  llvm::Type* bits = b_.getIntNTy(static_cast<unsigned>(bytes * 8));
-  size_t n = static_cast<size_t>(width);
+  // then the address, the predicate and the defaults, in memory words.
+  std::vector<llvm::Value*> defaults(others.begin(), others.begin() + width);
+  std::vector<llvm::Value*> words = memoryWords(defaults, stored);
+  llvm::Type* bits = words[0]->getType();
+  int64_t wordBytes = static_cast<int64_t>(bits->getPrimitiveSizeInBits() / 8);
+  size_t n = words.size();
   std::string text;
-  for (size_t i = 0; i < n; ++i) text += fmt::format("mov.b{} ${}, ${};\n\t", bytes * 8, i, n + 2 + i);
-  text += fmt::format("@${} ld.global{}{}.b{} {}, [${}];", n + 1, readOnly ? ".nc" : "", vectorSuffix(n), bytes * 8,
+  for (size_t i = 0; i < n; ++i) text += fmt::format("mov.b{} ${}, ${};\n\t", wordBytes * 8, i, n + 2 + i);
+  text += fmt::format("@${} ld.global{}{}.b{} {}, [${}];", n + 1, readOnly ? ".nc" : "", vectorSuffix(n), wordBytes * 8,
                       vectorList(0, n), n);
   std::string constraints;
-  for (size_t i = 0; i < n; ++i) constraints += fmt::format("=&{},", registerClass(bytes));
+  for (size_t i = 0; i < n; ++i) constraints += fmt::format("=&{},", registerClass(wordBytes));
   constraints += "l,b";
-  for (size_t i = 0; i < n; ++i) constraints += fmt::format(",{}", registerClass(bytes));
+  for (size_t i = 0; i < n; ++i) constraints += fmt::format(",{}", registerClass(wordBytes));
   std::vector<llvm::Type*> resultTypes(n, bits);
   llvm::Type* resultType = n == 1 ? bits : static_cast<llvm::Type*>(llvm::StructType::get(context_, resultTypes));
   std::vector<llvm::Type*> argumentTypes = {address->getType(), b_.getInt1Ty()};
   std::vector<llvm::Value*> arguments = {address, on};
-  for (size_t i = 0; i < n; ++i) {
+  for (llvm::Value* word : words) {
     argumentTypes.push_back(bits);
-    arguments.push_back(b_.CreateBitCast(others[i], bits));
+    arguments.push_back(word);
   }
   auto* asmType = llvm::FunctionType::get(resultType, argumentTypes, false);
   auto* inlineAsm = llvm::InlineAsm::get(asmType, text, constraints, /*hasSideEffects=*/true);
   llvm::Value* loaded = b_.CreateCall(asmType, inlineAsm, arguments);
-  for (size_t i = 0; i < n; ++i)
-    elements.push_back(b_.CreateBitCast(n == 1 ? loaded : b_.CreateExtractValue(loaded, static_cast<unsigned>(i)), stored));
+  int64_t perWord = width / static_cast<int64_t>(n);
+  for (size_t i = 0; i < n; ++i) {
+    llvm::Value* word = n == 1 ? loaded : b_.CreateExtractValue(loaded, static_cast<unsigned>(i));
+    for (llvm::Value* element : fromMemoryWord(word, stored, perWord)) elements.push_back(element);
+  }
+  return elements;
+}
+
+std::vector<llvm::Value*> KernelCodegen::memoryWords(const std::vector<llvm::Value*>& elements, llvm::Type* stored) {
+  // PTX vectors hold at most four: beyond that, 16-bit elements go in pairs.
+  size_t perWord = std::max<size_t>(1, elements.size() / 4);
+  unsigned bits = static_cast<unsigned>(stored->getPrimitiveSizeInBits() * perWord);
+  std::vector<llvm::Value*> words;
+  for (size_t first = 0; first < elements.size(); first += perWord) {
+    if (perWord == 1) {
+      words.push_back(b_.CreateBitCast(elements[first], b_.getIntNTy(bits)));
+      continue;
+    }
+    llvm::Value* vector = llvm::UndefValue::get(llvm::FixedVectorType::get(stored, static_cast<unsigned>(perWord)));
+    for (size_t i = 0; i < perWord; ++i) vector = b_.CreateInsertElement(vector, elements[first + i], static_cast<uint64_t>(i));
+    words.push_back(b_.CreateBitCast(vector, b_.getIntNTy(bits)));
+  }
+  return words;
+}
+
+std::vector<llvm::Value*> KernelCodegen::fromMemoryWord(llvm::Value* word, llvm::Type* stored, int64_t perWord) {
+  if (perWord == 1) return {b_.CreateBitCast(word, stored)};
+  llvm::Value* vector = b_.CreateBitCast(word, llvm::FixedVectorType::get(stored, static_cast<unsigned>(perWord)));
+  std::vector<llvm::Value*> elements;
+  for (int64_t i = 0; i < perWord; ++i) elements.push_back(b_.CreateExtractElement(vector, static_cast<uint64_t>(i)));
   return elements;
 }
 
@@ -154,15 +185,18 @@ void KernelCodegen::storeVector(llvm::Value* address, DType dtype, const std::ve
     });
     return;
   }
-  llvm::Type* bits = b_.getIntNTy(static_cast<unsigned>(bytes * 8));
-  std::string text = fmt::format("@$0 st.global{}.b{} [$1], {};", vectorSuffix(n), bytes * 8, vectorList(2, n));
+  std::vector<llvm::Value*> words = memoryWords(elements, stored);
+  llvm::Type* bits = words[0]->getType();
+  int64_t wordBytes = static_cast<int64_t>(bits->getPrimitiveSizeInBits() / 8);
+  std::string text = fmt::format("@$0 st.global{}.b{} [$1], {};", vectorSuffix(words.size()), wordBytes * 8,
+                                 vectorList(2, words.size()));
   std::string constraints = "b,l";
   std::vector<llvm::Type*> argumentTypes = {b_.getInt1Ty(), address->getType()};
   std::vector<llvm::Value*> arguments = {on, address};
-  for (size_t i = 0; i < n; ++i) {
-    constraints += fmt::format(",{}", registerClass(bytes));
+  for (llvm::Value* word : words) {
+    constraints += fmt::format(",{}", registerClass(wordBytes));
     argumentTypes.push_back(bits);
-    arguments.push_back(b_.CreateBitCast(elements[i], bits));
+    arguments.push_back(word);
   }
   constraints += ",~{memory}";
   auto* asmType = llvm::FunctionType::get(b_.getVoidTy(), argumentTypes, false);
@@ -216,6 +250,47 @@ llvm::Value* KernelCodegen::atomic(const tir::Op& op, llvm::Value* address, llvm
   return b_.CreateAtomicRMW(binop, address, element, llvm::MaybeAlign(), llvm::AtomicOrdering::Monotonic);
 }
 
+bool KernelCodegen::sharedMemoryIdleAt(const tir::Op& op) const {
+  const auto& ops = kernel_.body.ops();
+  auto at = [&](const tir::Op* of) {
+    return std::find_if(ops.begin(), ops.end(), [&](const auto& owned) { return owned.get() == of; });
+  };
+  if (at(&op) == ops.end()) return false;
+  return std::all_of(pendingGroups_.begin(), pendingGroups_.end(),
+                     [&](const auto& ringLoop) { return at(ringLoop.first) < at(&op); });
+}
+
+std::optional<Slots> KernelCodegen::storedThroughShared(const tir::Op& store, const Layout& own, const Layout& coalesced) {
+  const tir::Value* value = store.operand(2);
+  const tir::Type& type = value->type();
+  const tir::Value* mask = store.operands().size() > 3 ? store.operand(3) : nullptr;
+  std::optional<std::vector<int64_t>> shape = matrixShape(type.shape);
+  if (!shape || type.dtype == DType::Bool || !layouts_.layoutOf(value) || !sharedMemoryIdleAt(store)) return std::nullopt;
+  int64_t width = vectorWidth(store, coalesced, mask);
+  if (width <= vectorWidth(store, own, mask)) return std::nullopt;
+  // Staged swizzled (rows of 16-byte chunks, XOR-ed by row: a warp's rows of
+  // an accumulator fall in distinct banks), read back a whole vector a thread.
+  int64_t elementBytes = bytesOf(type.dtype);
+  int64_t bytes = type.numElements() * elementBytes;
+  // Within the rings, or the 48 KB any GPU gives a block: never the reason a
+  // kernel no longer fits.
+  if (bytes > std::max<int64_t>(scratchBase_, 48 * 1024)) return std::nullopt;
+  idleSharedBytes_ = std::max(idleSharedBytes_, bytes);
+  barrier();
+  stageSwizzled(tiles_.at(value), own, type, shared_, false);
+  barrier();
+  llvm::Value* fromThread = threadElementBits(coalesced);
+  llvm::Type* vectorType = llvm::FixedVectorType::get(elementType(type.dtype), static_cast<unsigned>(width));
+  Slots out;
+  for (int64_t group = 0; group < coalesced.slots(); group += width) {
+    llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(coalesced.elementBitsOfSlot(group)));
+    llvm::Value* vector = b_.CreateAlignedLoad(vectorType, swizzledAddress(shared_, element, *shape, elementBytes),
+                                               llvm::Align(static_cast<uint64_t>(width * elementBytes)));
+    for (int64_t i = 0; i < width; ++i) out.push_back(b_.CreateExtractElement(vector, static_cast<uint64_t>(i)));
+  }
+  return out;
+}
+
 void KernelCodegen::memoryOp(const tir::Op& op) {
   const tir::Value* pointer = op.operand(0);
   llvm::Value* base = scalar(pointer);
@@ -255,12 +330,18 @@ void KernelCodegen::memoryOp(const tir::Op& op) {
 
   const tir::Type& shape = op.operand(1)->type();
   // A store goes in its value's layout when it has one (a reduction's result
-  // stays where it is), else the coalescing one.
+  // stays where it is), else the coalescing one; or it is moved into that
+  // through shared memory (storedThroughShared).
   Layout layout = op.kind() == tir::OpKind::Store ? layouts_.layoutOrPreferred(operands.value)
                                                   : *layouts_.layoutOf(op.result());
+  std::optional<Slots> restaged;
+  if (op.kind() == tir::OpKind::Store) {
+    Layout coalesced = copyLayout(operands.value->type());
+    if ((restaged = storedThroughShared(op, layout, coalesced))) layout = coalesced;
+  }
   Slots offsets = get(op.operand(1), layout);
   Slots mask = operands.mask ? get(operands.mask, layout) : Slots{};
-  Slots values = operands.value ? get(operands.value, layout) : Slots{};
+  Slots values = restaged ? *restaged : operands.value ? get(operands.value, layout) : Slots{};
   Slots compares = operands.compare ? get(operands.compare, layout) : Slots{};
   Slots others = operands.other ? get(operands.other, layout) : Slots{};
   llvm::Value* owner = op.kind() == tir::OpKind::Load ? nullptr : ownsElements(layout);
