@@ -108,9 +108,10 @@ class KernelCodegen {
   // level, after every loop with rings (whose last copies it waited for).
   bool sharedMemoryIdleAt(const tir::Op& op) const;
   // A store's value in `coalesced`, moved there through shared memory (from
-  // offset 0), where its own layout `own` stores narrower vectors (a dot's
-  // accumulator: two elements of a row a thread) and shared memory is idle:
-  // whole, coalesced global stores, as Triton's epilogue makes. Else none.
+  // offset 0), where its own layout `own` stores narrower vectors of under 8
+  // bytes (a dot's f16 accumulator: two elements of a row a thread) and shared
+  // memory is idle: whole, coalesced global stores, as Triton's epilogue
+  // makes. Else none.
   std::optional<Slots> storedThroughShared(const tir::Op& store, const Layout& own, const Layout& coalesced);
   llvm::Value* atomic(const tir::Op& op, llvm::Value* address, llvm::Value* compare, llvm::Value* value);
   // Runs `body` only where `condition` holds; returns its value, or `otherwise`.

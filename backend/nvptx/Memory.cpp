@@ -266,11 +266,16 @@ std::optional<Slots> KernelCodegen::storedThroughShared(const tir::Op& store, co
   const tir::Value* mask = store.operands().size() > 3 ? store.operand(3) : nullptr;
   std::optional<std::vector<int64_t>> shape = matrixShape(type.shape);
   if (!shape || type.dtype == DType::Bool || !layouts_.layoutOf(value) || !sharedMemoryIdleAt(store)) return std::nullopt;
+  // Only where the value's own stores are under 8 bytes a thread (an f16
+  // accumulator's: 4). Measured on an H100, an f16 matmul gained 5 % at 4096^3
+  // and 27 % at 4000^3 through shared memory; a tf32 one (an f32 accumulator's
+  // 8-byte stores) at [128,128,32] lost 17 %.
+  int64_t elementBytes = bytesOf(type.dtype);
+  int64_t ownWidth = vectorWidth(store, own, mask);
   int64_t width = vectorWidth(store, coalesced, mask);
-  if (width <= vectorWidth(store, own, mask)) return std::nullopt;
+  if (width <= ownWidth || ownWidth * elementBytes >= 8) return std::nullopt;
   // Staged swizzled (rows of 16-byte chunks, XOR-ed by row: a warp's rows of
   // an accumulator fall in distinct banks), read back a whole vector a thread.
-  int64_t elementBytes = bytesOf(type.dtype);
   int64_t bytes = type.numElements() * elementBytes;
   // Within the rings, or the 48 KB any GPU gives a block: never the reason a
   // kernel no longer fits.
