@@ -160,6 +160,12 @@ AxisFacts AxisInfo::infer(const Op& op) const {
         case BinaryOp::Le:
         case BinaryOp::Gt:
         case BinaryOp::Ge: result.constancy = comparisonConstancy(kind, a, b); return result;
+        case BinaryOp::Minimum:
+        case BinaryOp::Maximum:
+          // Each element is one of the two: a multiple of what divides both.
+          result.divisibility = std::min(elementDivisibility(a), elementDivisibility(b));
+          result.constancy = std::min(a.constancy, b.constancy);
+          return result;
         default: result.constancy = std::min(a.constancy, b.constancy); return result;
       }
     }

@@ -9,10 +9,17 @@
 // decide fold to true or false), and loads, stores and atomics whose mask is
 // all true drop it. This is how a kernel whose sizes divide its block sizes
 // loses its masks.
+//
+// Intervals do not relate a loop's induction variable to its bound, so one
+// comparison is decided by divisibility instead: in a loop from lo to hi by a
+// step s that divides both (AxisInfo), iv + k < hi for every k < s, since iv
+// is at most hi - s. That is the mask of hl.tile(begin, end) when the span is
+// whole tiles, as in causal attention's key loops (0 to tile_m.begin).
 #include <algorithm>
 #include <limits>
 #include <optional>
 
+#include "lower/AxisInfo.h"
 #include "lower/IRBuilder.h"
 #include "lower/Rewrite.h"
 #include "lower/passes/Passes.h"
@@ -130,7 +137,7 @@ std::optional<Range> arithmetic(BinaryOp op, Range a, Range b) {
 
 class MaskEliminator {
  public:
-  explicit MaskEliminator(Kernel& kernel) : kernel_(kernel) {}
+  explicit MaskEliminator(Kernel& kernel) : kernel_(kernel), axisInfo_(kernel) {}
 
   void run() {
     block(kernel_.body);
@@ -152,10 +159,41 @@ class MaskEliminator {
     return (grid.extent + grid.blockSize - 1) / grid.blockSize;
   }
 
+  // The splatted scalar of `value` (or the scalar itself).
+  static const Value* scalarOf(const Value* value) {
+    const Op* op = value->definingOp();
+    return op && op->kind() == OpKind::Splat ? op->operand(0) : value;
+  }
+
+  // Whether `lt(a, b)` is iv + k < hi with k < the step of iv's loop, which
+  // divides both of the loop's bounds (see the top of the file).
+  bool withinWholeTiles(const Value* a, const Value* b) const {
+    const Op* add = a->definingOp();
+    if (!add || add->kind() != OpKind::Binary || add->stringAttr("op") != "add") return false;
+    for (int side = 0; side < 2; ++side) {
+      auto loop = loops_.find(scalarOf(add->operand(side)));
+      const Op* offsets = add->operand(1 - side)->definingOp();
+      if (loop == loops_.end() || !offsets || offsets->kind() != OpKind::Arange) continue;
+      const Op& forOp = *loop->second;
+      std::optional<Range> step = range(forOp.operand(2));
+      if (!step || !step->single() || step->lo < 1 || scalarOf(b) != forOp.operand(1)) continue;
+      auto divides = [&](const Value* bound) {
+        std::optional<Range> value = range(bound);
+        if (value && value->single()) return value->lo % step->lo == 0;
+        return axisInfo_.facts(bound).divisibility % step->lo == 0;
+      };
+      if (offsets->intAttr("start") >= 0 && offsets->intAttr("end") <= step->lo && divides(forOp.operand(0)) &&
+          divides(forOp.operand(1)))
+        return true;
+    }
+    return false;
+  }
+
   std::optional<Range> binaryRange(const Op& op) const {
     std::optional<Range> a = range(op.operand(0)), b = range(op.operand(1));
     if (!a || !b) return std::nullopt;
     BinaryOp binary = *opNamed<BinaryOp>(op.stringAttr("op"));
+    if (binary == BinaryOp::Lt && withinWholeTiles(op.operand(0), op.operand(1))) return Range{1, 1};
     if (opInfo(binary).rule == BinaryRule::Compare) return compare(binary, *a, *b);
     // Bitwise and/or on i1 are the logical ones.
     if (op.operand(0)->type().dtype == DType::Bool) {
@@ -222,6 +260,7 @@ class MaskEliminator {
     if (lo->single() && step->single() && span && *span >= 0) last = lo->lo + *span / step->lo * step->lo;
     if (last < lo->lo) return;  // the body never runs
     ranges_[loop.regions()[0]->body().argument(0)] = {lo->lo, last};
+    loops_[loop.regions()[0]->body().argument(0)] = &loop;
   }
 
   // Whether the mask at `index` (when present) is all true; then it goes.
@@ -263,7 +302,9 @@ class MaskEliminator {
   }
 
   Kernel& kernel_;
+  AxisInfo axisInfo_;  // of the kernel as it came (for the loop bounds' divisibility)
   std::unordered_map<const Value*, Range> ranges_;
+  std::unordered_map<const Value*, const Op*> loops_;  // induction variable -> its for
   ValueReplacements replacements_;
   std::unordered_set<const Op*> dead_;
 };
