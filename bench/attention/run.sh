@@ -15,14 +15,17 @@ out=${1:-/tmp/hel-attention}
 mkdir -p "$out"
 echo "GPU: $(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)"
 
-# Each row of a `hel bench` table as "kernel shape ms" (shape: q's, BxHxSxD; the
-# table names the device loop's arguments, q_view first).
+# Shapes are compared as (batch*heads)xSxD: the kernels' device loops take q as a
+# [batch*heads, S, D] view, PyTorch's rows name [batch, heads, S, D].
+# bench_rows FILE: each row of a `hel bench` table as "kernel shape ms" (q's shape,
+# the device loop's first argument).
 bench_rows() {
   bench_column_rows ms "$1" | awk '
-    match($0, /=f16\[[0-9]+,[0-9]+,[0-9]+,[0-9]+\]/) {  # the first argument, q
-      shape = substr($0, RSTART + 5, RLENGTH - 6)
-      gsub(",", "x", shape)
-      print $2, shape, $1
+    match($0, /=f16\[[0-9,]+\]/) {  # the first argument, q
+      n = split(substr($0, RSTART + 5, RLENGTH - 6), d, ",")
+      rows = 1
+      for (i = 1; i <= n - 2; i++) rows *= d[i]
+      print $2, rows "x" d[n - 1] "x" d[n], $1
     }'
 }
 
@@ -47,7 +50,12 @@ python3 "$here/torch_attention.py" 4x32x4096x64 4x32x4096x128 | tee "$out/torch.
 echo
 printf '%-18s %-16s %-45s %9s %9s %6s\n' kernel shape best_config hel_ms torch_ms ratio
 awk '
-  FILENAME ~ /torch.txt$/ { kernel = ($2 == "causal") ? "causal_attention" : "attention"; torch[kernel " " $3] = $4; next }
+  FILENAME ~ /torch.txt$/ {
+    kernel = ($2 == "causal") ? "causal_attention" : "attention"
+    split($3, d, "x")
+    torch[kernel " " d[1] * d[2] "x" d[3] "x" d[4]] = $4
+    next
+  }
   { key = $1 " " $2; if (!(key in best) || $3 < best[key]) { best[key] = $3; config[key] = $4 }; if (!(key in order)) { order[key] = ++n; keys[n] = key } }
   END {
     for (i = 1; i <= n; i++) {
