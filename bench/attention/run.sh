@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Attention forward on the GPU machine, from the repository root: `hel bench` of
 # bench/attention/attention.hel and causal_attention.hel (f16, batch 4, 32
-# heads, sequence 4096, head dims 64 and 128) under their own configs, or each
-# of CONFIGS and of CAUSAL_CONFIGS (four block sizes: its two key loops), then
+# heads, sequence 4096, head dims 64 and 128) under each of CONFIGS and of
+# CAUSAL_CONFIGS (`own`: the script's config; four block sizes for the causal
+# kernel: its two key loops; by default also a head-dim-128 config), then
 # torch.nn.functional.scaled_dot_product_attention at the same shapes in the
 # same run. Prints one row per kernel, head dim and config, then the best of each
 # against PyTorch (time ratio: PyTorch's time over hel's).
@@ -32,7 +33,8 @@ bench_rows() {
 : > "$out/rows.txt"
 index=0
 for script in attention causal_attention; do
-  [ "$script" = attention ] && configs=${CONFIGS:-own} || configs=${CAUSAL_CONFIGS:-own}
+  [ "$script" = attention ] && configs=${CONFIGS:-"own block_sizes=[1,128,128],num_warps=8,num_stages=2,loop_orders=[[1,0]]"} ||
+    configs=${CAUSAL_CONFIGS:-own}
   for config in $configs; do
     index=$((index + 1))
     flags=()
