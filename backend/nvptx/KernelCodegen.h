@@ -187,8 +187,9 @@ class KernelCodegen {
   llvm::Value* matrixDescriptor(llvm::Value* tile, int64_t rowBytes, int64_t leadingBytes);
   // ldmatrix of `count` 8x8 matrices (.trans: transposed), one row address per lane.
   std::vector<llvm::Value*> loadMatrices(llvm::Value* address, int count, bool transpose);
-  // A 2-D tile in `layout`, each element read on its own from the swizzled
-  // tile at `tile` (holding its transpose where `transposed`).
+  // A 2-D tile in `layout`, read from the swizzled tile at `tile` (holding its
+  // transpose where `transposed`) as stageSwizzled writes it: in vectors of
+  // slots consecutive along a stored row, else element by element.
   Slots elementsFromShared(const tir::Type& type, const Layout& layout, llvm::Value* tile, bool transposed);
   // An operand of a tensor-core dot (a, or b when isB) in shared memory at
   // `tile` (swizzled row-major), read in its fragment layout with ldmatrix.

@@ -275,7 +275,7 @@ std::optional<Slots> KernelCodegen::storedThroughShared(const tir::Op& store, co
   int64_t width = vectorWidth(store, coalesced, mask);
   if (width <= ownWidth || ownWidth * elementBytes >= 8) return std::nullopt;
   // Staged swizzled (rows of 16-byte chunks, XOR-ed by row: a warp's rows of
-  // an accumulator fall in distinct banks), read back a whole vector a thread.
+  // an accumulator fall in distinct banks), read back a whole chunk a thread.
   int64_t bytes = type.numElements() * elementBytes;
   // Within the rings, or the 48 KB any GPU gives a block: never the reason a
   // kernel no longer fits.
@@ -284,16 +284,7 @@ std::optional<Slots> KernelCodegen::storedThroughShared(const tir::Op& store, co
   barrier();
   stageSwizzled(tiles_.at(value), own, type, shared_, false);
   barrier();
-  llvm::Value* fromThread = threadElementBits(coalesced);
-  llvm::Type* vectorType = llvm::FixedVectorType::get(elementType(type.dtype), static_cast<unsigned>(width));
-  Slots out;
-  for (int64_t group = 0; group < coalesced.slots(); group += width) {
-    llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(coalesced.elementBitsOfSlot(group)));
-    llvm::Value* vector = b_.CreateAlignedLoad(vectorType, swizzledAddress(shared_, element, *shape, elementBytes),
-                                               llvm::Align(static_cast<uint64_t>(width * elementBytes)));
-    for (int64_t i = 0; i < width; ++i) out.push_back(b_.CreateExtractElement(vector, static_cast<uint64_t>(i)));
-  }
-  return out;
+  return elementsFromShared(type, coalesced, shared_, false);
 }
 
 void KernelCodegen::memoryOp(const tir::Op& op) {

@@ -30,6 +30,25 @@ namespace {
 constexpr int64_t kChunkBytes = 16;  // what one lane of ldmatrix reads: eight 16-bit elements
 constexpr int64_t kPanelBytes = 128;  // the widest swizzle pattern's rows
 
+// The elements of a 2-D tile held in `layout` that one vector access moves, in
+// the swizzled tile that stores it (or its transpose, `transpose`): slots
+// consecutive along a stored row (the layout's lowest bits of that dim are
+// registers), within one chunk. `minorBit` is the element bit along the row.
+struct StoredRowVector {
+  int minorBit;
+  int64_t width;
+};
+
+StoredRowVector storedRowVector(const Layout& layout, const std::vector<int64_t>& shape, bool transpose,
+                                int64_t elementBytes) {
+  int rowBits = log2Exact(shape[0]), columnBits = log2Exact(shape[1]);
+  int minorBit = transpose ? columnBits : 0, minorBits = transpose ? rowBits : columnBits;
+  int chunkBits = log2Exact(kChunkBytes / elementBytes);
+  int vectorBits = 0;
+  while (vectorBits < std::min(chunkBits, minorBits) && layout.bits[minorBit + vectorBits] == Layout::kRegister) ++vectorBits;
+  return {minorBit, int64_t{1} << vectorBits};
+}
+
 }  // namespace
 
 llvm::Value* KernelCodegen::swizzledAddress(llvm::Value* tile, llvm::Value* element, const std::vector<int64_t>& shape,
@@ -80,16 +99,8 @@ llvm::Value* KernelCodegen::scratchTile(int64_t byteOffset, int64_t bytes) {
 void KernelCodegen::stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, llvm::Value* tile,
                                   bool transpose) {
   std::vector<int64_t> shape = *matrixShape(type.shape);
-  int rowBits = log2Exact(shape[0]), columnBits = log2Exact(shape[1]);
   int64_t elementBytes = bytesOf(type.dtype);
-  // The stored tile's rows: the tile's, or its columns (transpose). Slots
-  // consecutive along a stored row (the layout's lowest bits of that dim
-  // are registers) go out as one vector, within one chunk.
-  int minorBit = transpose ? columnBits : 0, minorBits = transpose ? rowBits : columnBits;
-  int vectorBits = 0;
-  int chunkBits = log2Exact(kChunkBytes / elementBytes);
-  while (vectorBits < std::min(chunkBits, minorBits) && layout.bits[minorBit + vectorBits] == Layout::kRegister) ++vectorBits;
-  int64_t width = int64_t{1} << vectorBits;
+  auto [minorBit, width] = storedRowVector(layout, shape, transpose, elementBytes);
   llvm::Value* fromThread = threadElementBits(layout);
   llvm::Type* vectorType = llvm::FixedVectorType::get(elementType(type.dtype), static_cast<unsigned>(width));
   std::vector<int64_t> stored = transpose ? std::vector<int64_t>{shape[1], shape[0]} : shape;
@@ -173,14 +184,23 @@ Slots KernelCodegen::fragmentsFromShared(const tir::Type& type, const Layout& fr
 
 Slots KernelCodegen::elementsFromShared(const tir::Type& type, const Layout& layout, llvm::Value* tile, bool transposed) {
   std::vector<int64_t> shape = *matrixShape(type.shape);
-  std::vector<int64_t> stored = transposed ? std::vector<int64_t>{shape[1], shape[0]} : shape;
+  int64_t elementBytes = bytesOf(type.dtype);
+  auto [minorBit, width] = storedRowVector(layout, shape, transposed, elementBytes);
   llvm::Value* fromThread = threadElementBits(layout);
-  Slots out;
-  for (int64_t slot = 0; slot < layout.slots(); ++slot) {
-    llvm::Value* element = b_.CreateOr(fromThread, static_cast<uint64_t>(layout.elementBitsOfSlot(slot)));
-    if (transposed) element = transposedIndex(element, shape);
-    llvm::Value* address = swizzledAddress(tile, element, stored, bytesOf(type.dtype));
-    out.push_back(b_.CreateAlignedLoad(elementType(type.dtype), address, llvm::Align(static_cast<uint64_t>(bytesOf(type.dtype)))));
+  llvm::Type* loaded = elementType(type.dtype);
+  if (width > 1) loaded = llvm::FixedVectorType::get(loaded, static_cast<unsigned>(width));
+  std::vector<int64_t> stored = transposed ? std::vector<int64_t>{shape[1], shape[0]} : shape;
+  Slots out(static_cast<size_t>(layout.slots()));
+  for (int64_t first = 0; first < layout.slots(); ++first) {
+    int64_t element = layout.elementBitsOfSlot(first);
+    if ((element >> minorBit) & (width - 1)) continue;  // not a vector's first element
+    llvm::Value* index = b_.CreateOr(fromThread, static_cast<uint64_t>(element));
+    if (transposed) index = transposedIndex(index, shape);
+    llvm::Value* vector = b_.CreateAlignedLoad(loaded, swizzledAddress(tile, index, stored, elementBytes),
+                                               llvm::Align(static_cast<uint64_t>(width * elementBytes)));
+    for (int64_t i = 0; i < width; ++i)
+      out[static_cast<size_t>(layout.slotOfElement(element | (i << minorBit)))] =
+          width == 1 ? vector : b_.CreateExtractElement(vector, static_cast<uint64_t>(i));
   }
   return out;
 }
