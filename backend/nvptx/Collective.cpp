@@ -2,8 +2,9 @@
 // first (registers), then across the lanes of a warp with butterfly shuffles,
 // then across warps through shared memory, so that every thread ends with the
 // results its slice layout holds. Layout conversions, scans and the generic
-// FMA dot (FmaDot.cpp) go through the dynamic shared memory `hel_shared`, between barriers; every
-// user starts with a barrier, so the previous user's reads are done.
+// FMA dot (FmaDot.cpp) go through the dynamic shared memory `hel_shared`,
+// between barriers; every user starts with a barrier, so the previous user's
+// reads are done.
 #include <fmt/format.h>
 #include <llvm/IR/InlineAsm.h>
 #include <llvm/IR/IntrinsicsNVPTX.h>
