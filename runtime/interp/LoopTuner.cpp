@@ -14,6 +14,7 @@
 #include "runtime/interp/GpuRunner.h"
 #include "runtime/interp/Interpreter.h"
 #include "runtime/interp/LaunchTiming.h"
+#include "runtime/tune/DotRoles.h"
 
 namespace hel::interp {
 namespace {
@@ -91,7 +92,7 @@ class LoopTuner::Session {
     // The baseline's outputs are what every candidate must reproduce.
     loop_.runBaseline();
     for (const Tensor& tensor : written_) reference_.push_back(snapshot(tensor));
-    tune::SearchSpace space(loop_.shape);
+    tune::SearchSpace space(shapeWithDotRoles());
     std::vector<tune::LoopConfig> seeds{space.clamp(loop_.baseline)};
     for (const tune::LoopConfig& seed : space.heuristicSeeds(loop_.defaults)) seeds.push_back(seed);
     baselineConfig_ = seeds.front();
@@ -127,6 +128,21 @@ class LoopTuner::Session {
     std::optional<Event> result;
     const tir::Kernel& ir() const { return *module->kernels[0]; }
   };
+
+  // The loop's shape with each tile dim's role in its dots, from one lowering under
+  // distinct block sizes; without roles where that lowering fails.
+  tune::LoopShape shapeWithDotRoles() const {
+    tune::LoopShape shape = loop_.shape;
+    if (!shape.dotInLoops) return shape;
+    tune::LoopConfig probe = loop_.defaults;
+    probe.blockSizes = tune::probeBlockSizes(shape.dims.size());
+    try {
+      tune::assignDotRoles(*loop_.lower(probe)->kernels[0], probe.blockSizes, shape.dims);
+    } catch (const ScriptError&) {
+    } catch (const std::exception&) {
+    }
+    return shape;
+  }
 
   void report(const Event& event) {
     if (settings_.report) settings_.report(event);

@@ -175,10 +175,10 @@ std::vector<LoopConfig> SearchSpace::heuristicSeeds(const LoopConfig& defaults) 
       }
     }
   }
-  std::vector<size_t> gridDims;
-  for (size_t i = 0; i < shape_.dims.size(); ++i)
-    if (shape_.dims[i].grid) gridDims.push_back(i);
-  if (shape_.dotInLoops && gridDims.size() >= 2) {
+  auto hasRole = [&](DotRole role) {
+    return std::any_of(shape_.dims.begin(), shape_.dims.end(), [&](const TileDim& dim) { return dim.dotRole == role; });
+  };
+  if (shape_.dotInLoops && hasRole(DotRole::M) && hasRole(DotRole::N)) {
     struct DotTile {
       int64_t m, n, k, warps, stages;
     };
@@ -190,10 +190,17 @@ std::vector<LoopConfig> SearchSpace::heuristicSeeds(const LoopConfig& defaults) 
                                 DotTile{256, 128, 64, 8, 3}, DotTile{64, 128, 64, 4, 3}, DotTile{128, 64, 64, 4, 3},
                                 DotTile{128, 128, 32, 8, 3}, DotTile{256, 128, 32, 8, 3}}) {
       LoopConfig c = base;
-      // The last two grid dims are the dot's M and N; batch dims take 1, the rest (K) k.
-      for (size_t i = 0; i < c.blockSizes.size(); ++i) c.blockSizes[i] = shape_.dims[i].grid ? 1 : tile.k;
-      c.blockSizes[gridDims[gridDims.size() - 2]] = tile.m;
-      c.blockSizes[gridDims.back()] = tile.n;
+      // Batch dims and grid dims no dot has take 1 (a program each); inner ones
+      // no dot has take k, as K does.
+      for (size_t i = 0; i < c.blockSizes.size(); ++i) {
+        switch (shape_.dims[i].dotRole) {
+          case DotRole::M: c.blockSizes[i] = tile.m; break;
+          case DotRole::N: c.blockSizes[i] = tile.n; break;
+          case DotRole::K: c.blockSizes[i] = tile.k; break;
+          case DotRole::Batch: c.blockSizes[i] = 1; break;
+          case DotRole::None: c.blockSizes[i] = shape_.dims[i].grid ? 1 : tile.k; break;
+        }
+      }
       c.numWarps = tile.warps;
       c.numStages = tile.stages;
       add(c);

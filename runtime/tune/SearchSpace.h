@@ -23,9 +23,14 @@
 
 namespace hel::tune {
 
+// What a tile dim is to the loop's dots (the first dot that has it decides): a
+// batch dim, the M, N or K of `<MxK> @ <KxN>`, or none (no dot has it).
+enum class DotRole { None, Batch, M, N, K };
+
 struct TileDim {
   int64_t extent = 1;  // the dim's size (iterations of the tile loop, times the block size)
   bool grid = false;   // a dim of the top-level hl.tile: an axis of the launch grid
+  DotRole dotRole = DotRole::None;
 };
 
 // What the search space is derived from: the loop's tile dims, in the order lowering
@@ -68,9 +73,10 @@ class SearchSpace {
   // Where the search starts: `defaults` (the default config), the same with num_warps
   // doubled and halved, and, for memory-bound shapes, grid tiles of about 1024 to 4096
   // elements with 4 and 8 warps (a program per SM-sized slice of the data), and the
-  // persistent variant of the best guess; for loops with a dot, the usual
-  // tensor-core tiles (128x128 and thereabouts, K of 32 or 64, 3 or 4
-  // stages). Clamped into the space, without repeats.
+  // persistent variant of the best guess; for loops with a dot whose M and N are
+  // tile dims, the usual tensor-core tiles (128x128 and thereabouts, K of 32 or
+  // 64, 3 or 4 stages) on the dims of those roles. Clamped into the space,
+  // without repeats.
   std::vector<LoopConfig> heuristicSeeds(const LoopConfig& defaults) const;
   // A config with every knob drawn uniformly, whose block sizes multiply to no more than
   // the register budget allows.
