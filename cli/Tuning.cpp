@@ -123,6 +123,15 @@ std::optional<tune::LoopConfig> TuneSession::tuneLoop(const interp::LoopTuning& 
     return stored->config;
   }
   auto start = std::chrono::steady_clock::now();
+  // Past `hel tune`'s budget nothing could be tried: the loop is left out of the tune file
+  // (a later `hel tune` tunes it) rather than stored with its baseline as if chosen.
+  if (settings_.search.deadline && start >= *settings_.search.deadline) {
+    std::cerr << fmt::format("hel tune: {} was not tuned: the time budget was spent before it "
+                             "(run hel tune again to tune it, or give a larger --budget)\n",
+                             loop.title);
+    done();
+    return std::nullopt;
+  }
   tune::TunedLoop tuned = tuner_.tune(loop);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   tuned.helVersion = HEL_VERSION;

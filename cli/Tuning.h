@@ -47,7 +47,7 @@ class TuneSession {
 
   // RunOptions::tuneLoop: the stored config, or a newly tuned one (then added to the tune
   // file, and a Done event reported), or nullopt to leave the loop as compiled (a loop
-  // of another kernel, or of another shard). Other workers may be adding to the same tune
+  // of another kernel, or of another shard, or one reached after the budget was spent). Other workers may be adding to the same tune
   // file: each entry is added to what the file holds when it is written, under a lock.
   std::optional<tune::LoopConfig> tuneLoop(const interp::LoopTuning& loop);
 

@@ -68,8 +68,13 @@ struct Mismatches {
 
 // Compares a and e (same shape and dtype) as assert_close does after promoting them to
 // float64 or int64.
-Mismatches findMismatches(const Tensor& a, const Tensor& e, double rtol, double atol, bool equalNan) {
+// `rowAtol`: CloseOptions::rowAtol, for rows of `rowLength` elements.
+Mismatches findMismatches(const Tensor& a, const Tensor& e, double rtol, double atol,
+                          const std::vector<double>& rowAtol, int64_t rowLength, bool equalNan) {
   Mismatches found;
+  auto atolAt = [&](int64_t flat) {
+    return rowAtol.empty() ? atol : atol + rowAtol[static_cast<size_t>(flat / rowLength)];
+  };
   detail::LoopPlan plan = detail::planLoop(a.shape(), {&a, &e}, /*rowMajor=*/true);
   std::byte* bases[] = {a.data(), e.data()};
   int64_t flat = 0;
@@ -82,7 +87,7 @@ Mismatches findMismatches(const Tensor& a, const Tensor& e, double rtol, double 
         std::memcpy(&y, p[1] + i * s[1], sizeof(T));
         if constexpr (scalar::kIsFloat<scalar::OpMath<T>>) {
           double actual = scalar::convert<double>(x), expected = scalar::convert<double>(y);
-          if (isClose(actual, expected, rtol, atol, equalNan)) continue;
+          if (isClose(actual, expected, rtol, atolAt(flat), equalNan)) continue;
           double diff = std::abs(actual - expected);
           found.add(flat, actual, expected, diff, diff / std::abs(expected));
         } else {
@@ -155,8 +160,15 @@ CloseReport compareClose(const Tensor& actual, const Tensor& expected, const Clo
   report.atol = options.atol.value_or(std::max(actualAtol, expectedAtol));
   report.total = actual.numel();
   DType common = promoteTypes(actual.dtype(), expected.dtype());
-  Mismatches found = findMismatches(actual.to(common), expected.to(common), report.rtol, report.atol, options.equalNan);
+  int64_t rowLength = actual.dim() == 0 ? 1 : actual.shape().back();
+  check(options.rowAtol.empty() || static_cast<int64_t>(options.rowAtol.size()) * rowLength == report.total,
+        "rowAtol must have one entry per row along the last dim");
+  Mismatches found = findMismatches(actual.to(common), expected.to(common), report.rtol, report.atol, options.rowAtol,
+                                    rowLength, options.equalNan);
   if (found.count == 0) return report;
+  // What the element of the greatest difference was allowed, as the message says.
+  double allowedAtMaxAbs =
+      report.atol + (options.rowAtol.empty() ? 0 : options.rowAtol[static_cast<size_t>(found.maxAbsAt / rowLength)]);
 
   report.ok = false;
   report.mismatched = found.count;
@@ -173,14 +185,14 @@ CloseReport compareClose(const Tensor& actual, const Tensor& expected, const Clo
     report.message = mismatchMessage(
         "Scalars",
         fmt::format("Expected {} but got {}.", found.expectedAtMax.repr(), found.actualAtMax.repr()),
-        found.maxAbs.repr(), "", formatPythonFloat(rel), "", report.rtol, report.atol);
+        found.maxAbs.repr(), "", formatPythonFloat(rel), "", report.rtol, allowedAtMaxAbs);
   } else {
     double fraction = static_cast<double>(found.count) / static_cast<double>(report.total);
     report.message = mismatchMessage(
         "Tensor-likes",
         fmt::format("Mismatched elements: {} / {} ({:.1f}%)", found.count, report.total, fraction * 100),
         found.maxAbs.repr(), pythonTuple(report.maxAbsIndex), formatPythonFloat(found.maxRel),
-        pythonTuple(report.maxRelIndex), report.rtol, report.atol);
+        pythonTuple(report.maxRelIndex), report.rtol, allowedAtMaxAbs);
   }
   return report;
 }

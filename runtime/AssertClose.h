@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "runtime/Tensor.h"
 
@@ -12,6 +13,9 @@ namespace hel {
 struct CloseOptions {
   // Both or neither; without them, the defaults for the dtype (defaultTolerances).
   std::optional<double> rtol, atol;
+  // Added to atol for the elements of each row along the last dim (row r: flat indices
+  // r * size(-1) up to the next row's); empty for none. hel tune's, not assert_close's.
+  std::vector<double> rowAtol;
   bool equalNan = false;
   bool checkDtype = true;
   bool checkDevice = true;

@@ -14,12 +14,19 @@
 // K: how many terms each output element sums (reductionLength; 1 where none).
 // rms: the root mean square of the baseline's finite elements.
 //
-// Dots with dot_precision="tf32" round their f32 inputs to 10 mantissa bits, where a
-// candidate may not (one that runs as IEEE FMAs) or may round differently: each product is
-// then off by up to about 2^-10 of itself, and a dot by about 2^-10 * rms (the products'
-// errors add up as the products do). So such outputs may be off by a further
+// A dot whose inputs are rounded in a way that other configs may not repeat adds a
+// further error: with dot_precision="tf32" its f32 inputs are rounded to 10 mantissa bits,
+// where a candidate may not round them (one that runs as IEEE FMAs) or may round
+// differently; and an input the kernel itself computes and rounds to float16 or bfloat16
+// (attention's probabilities, p.to(v.dtype)) comes out of sums in another order, and so
+// rounds differently, under other block sizes. Each product is then off by up to about u
+// of itself, and a dot by about u times the size of its results (the products' errors add
+// up as the products do). That size is the output row's (its last dim's) root mean
+// square, not the whole output's: in causal attention the first query rows average a few
+// values of v and are ten times the size of the last. So such outputs may be off by a
+// further
 //
-//   8 * u * rms(baseline),   u = 2^-10 (the inputs' relative rounding error; 0 for others)
+//   8 * u * rms(baseline's row),   u = 2^-10 (tf32), 2^-11 (float16), 2^-8 (bfloat16)
 //
 // eight of those deviations, for the largest of millions of elements (H100, f32 4096^3:
 // IEEE against tf32 differ by 4.1 * 2^-10 * rms at most). An output that misses one of K
@@ -32,6 +39,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "runtime/Tensor.h"
 
@@ -40,6 +48,8 @@ namespace hel {
 // The root mean square of a float tensor's finite elements; 0 where it has none, and for
 // integer and bool tensors.
 double rootMeanSquare(const Tensor& tensor);
+// The same of each row along the last dim (a 0-d tensor is one row).
+std::vector<double> rowRootMeanSquares(const Tensor& tensor);
 
 // K above, as far as a launch shows it: the larger of the elements it reads per element it
 // writes (a row sum: the row's length) and its dots' multiply-adds per element it writes
@@ -48,7 +58,7 @@ double reductionLength(double elementsRead, double elementsWritten, double dotFl
 
 // What is wrong with `candidate` next to `baseline`, as assert_close says it, under the rule
 // above; empty where it passes.
-// `inputRounding`: u above.
+// `inputRounding`: u above (the largest of the kernel's dots'; 0 where none rounds).
 std::string differenceFromBaseline(const Tensor& candidate, const Tensor& baseline, double reductionLength,
                                    double inputRounding = 0);
 

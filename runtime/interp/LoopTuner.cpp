@@ -19,11 +19,21 @@
 namespace hel::interp {
 namespace {
 
-// BaselineTolerance.h's u: 2^-10 where one of the kernel's dots takes f32 inputs as tf32.
+// BaselineTolerance.h's u: the largest relative rounding of a dot's inputs that other
+// configs may not repeat. 2^-10 where a dot takes f32 inputs as tf32; 2^-11 or 2^-8 where
+// the kernel rounds an f32 value it computed to f16 or bf16 for a dot.
 double dotInputRounding(const tir::Kernel& kernel) {
   double rounding = 0;
   tir::walk(kernel.body, [&](const tir::Op& op) {
-    if (tir::readsInputsAsTf32(op)) rounding = std::ldexp(1.0, -10);
+    if (op.kind() != tir::OpKind::Dot) return;
+    if (tir::readsInputsAsTf32(op)) rounding = std::max(rounding, std::ldexp(1.0, -10));
+    for (size_t i = 0; i < 2; ++i) {
+      const tir::Op* cast = op.operand(i)->definingOp();
+      if (!cast || cast->kind() != tir::OpKind::Cast || cast->operand(0)->type().dtype != DType::Float32) continue;
+      DType to = op.operand(i)->type().dtype;
+      if (to == DType::Float16) rounding = std::max(rounding, std::ldexp(1.0, -11));
+      if (to == DType::BFloat16) rounding = std::max(rounding, std::ldexp(1.0, -8));
+    }
   });
   return rounding;
 }

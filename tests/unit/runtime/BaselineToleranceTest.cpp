@@ -1,6 +1,7 @@
 // When hel tune counts a candidate's output as the baseline's (runtime/BaselineTolerance.h).
 #include <cmath>
 #include <cstring>
+#include <algorithm>
 #include <random>
 
 #include "TestUtil.h"
@@ -64,7 +65,67 @@ RowSums dots(int rows, int length, int skip = -1) {
   return sums;
 }
 
+// Causal attention's output rows, `dim` wide, over `rows` query rows (row r averages the
+// first r + 1 rows of v under a softmax of standard normal scores) in float16: the
+// probabilities exp(score - max) rounded to float16 for the second dot, as attention's
+// p.to(v.dtype), with the max shifted by `shift` (another block size's running max);
+// `skip`: a row whose first key the candidate leaves out (a bug).
+RowSums causalAttention(int rows, int dim, float shift, int skip = -1) {
+  std::mt19937 rng(13);
+  std::normal_distribution<float> normal;
+  std::vector<float> v(static_cast<size_t>(rows * dim)), scores(static_cast<size_t>(rows * rows));
+  for (float& x : v) x = normal(rng);
+  for (float& x : scores) x = normal(rng);
+  RowSums sums;
+  for (int row = 0; row < rows; ++row) {
+    const float* score = &scores[static_cast<size_t>(row * rows)];
+    float max = *std::max_element(score, score + row + 1);
+    for (int column = 0; column < dim; ++column) {
+      float baseline = 0, candidate = 0, baselineSum = 0, candidateSum = 0;
+      for (int key = 0; key <= row; ++key) {
+        float p = std::exp(score[key] - max), q = std::exp(score[key] - max - shift);
+        float value = v[static_cast<size_t>(key * dim + column)];
+        baseline += static_cast<float>(Half(p)) * value, baselineSum += p;
+        if (row == skip && key == 0) continue;
+        candidate += static_cast<float>(Half(q)) * value, candidateSum += q;
+      }
+      sums.baseline.push_back(static_cast<float>(Half(baseline / baselineSum)));
+      sums.candidate.push_back(static_cast<float>(Half(candidate / candidateSum)));
+    }
+  }
+  return sums;
+}
+
 }  // namespace
+
+TEST_CASE("attention: probabilities rounded to f16 as other block sizes round them pass, row by row; a missing key does not") {
+  const int rows = 512, dim = 64;
+  const double f16 = std::ldexp(1.0, -11);
+  const double length = 2.0 * rows;  // both dots' multiply-adds per output element, at most
+  RowSums sums = causalAttention(rows, dim, 0.37f);
+  Tensor baseline = make(sums.baseline, {rows, dim}, DType::Float16);
+  Tensor candidate = make(sums.candidate, {rows, dim}, DType::Float16);
+  CHECK(differenceFromBaseline(candidate, baseline, length) != "");
+  CHECK(differenceFromBaseline(candidate, baseline, length, f16) == "");
+  RowSums wrong = causalAttention(rows, dim, 0.37f, /*skip=*/300);
+  std::string message = differenceFromBaseline(make(wrong.candidate, {rows, dim}, DType::Float16),
+                                               make(wrong.baseline, {rows, dim}, DType::Float16), length, f16);
+  CHECK(message.find("Mismatched elements") != std::string::npos);
+}
+
+TEST_CASE("assert_close's atol may grow row by row (CloseOptions::rowAtol)") {
+  Tensor expected = make({1, 1, 1, 1}, {2, 2});
+  Tensor actual = make({1.05, 1, 1.5, 1}, {2, 2});
+  CloseOptions options;
+  options.rtol = 0;
+  options.atol = 0.1;
+  options.rowAtol = {0, 0.5};
+  CHECK(compareClose(actual, expected, options).ok);
+  options.rowAtol = {0.5, 0};
+  CloseReport report = compareClose(actual, expected, options);
+  CHECK_FALSE(report.ok);
+  CHECK(report.message.find("Greatest absolute difference: 0.5 at index (1, 0) (up to 0.1 allowed)") != std::string::npos);
+}
 
 TEST_CASE("tf32 dots: IEEE candidates pass with the inputs' rounding allowed; a missing product does not") {
   const int rows = 4096, length = 4096;
