@@ -14,7 +14,7 @@ namespace hel::cli {
 
 ScriptResult runScript(const std::string& path, const ScriptOptions& options) {
   SourceManager sources;
-  DiagnosticEngine diags(std::cerr);
+  DiagnosticEngine diags = options.silent ? DiagnosticEngine([](const Diagnostic&) {}) : DiagnosticEngine(std::cerr);
   ScriptResult result;
   const SourceFile* file = loadSource(sources, diags, path);
   if (!file) {

@@ -28,7 +28,8 @@ struct ScriptOptions {
   // --autotune quick|full: tune each device loop of a call without a config that the tune
   // file lacks, at its first launch, and store the result (cli/Tuning.h).
   std::string autotune = "none";
-  bool quiet = false;  // the script's print() writes nothing
+  bool quiet = false;   // the script's print() writes nothing
+  bool silent = false;  // nor do diagnostics (a dry run)
   // Tile IR passes for device loops (nullopt: the whole pipeline), and a hook
   // that sees each compiled loop.
   std::optional<std::vector<std::string>> passes;

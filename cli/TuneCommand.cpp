@@ -74,6 +74,23 @@ void writeEvent(const tune::Event& event) {
   if (::write(tune::kEventsFd, line.data(), line.size()) < 0) std::_Exit(kExitDeviceLost);
 }
 
+// How many device loop specializations of --kernel (every kernel's without it) in this
+// worker's shard the script launches, from a dry run on meta tensors (no kernel runs);
+// 0 where that run fails (a script that needs values, say).
+int countLoopsToTune(const TuneCommandOptions& options) {
+  ScriptOptions dryRun;
+  dryRun.device = Device::meta();
+  dryRun.quiet = dryRun.silent = true;
+  int loops = 0;
+  dryRun.onCompiled = [&](const tir::Module& module) {
+    if (options.tune.kernel.empty() || module.kernels[0]->name == options.tune.kernel) ++loops;
+  };
+  if (runScript(options.file, dryRun).status != kExitOk) return 0;
+  int covered = 0;
+  for (int i = 0; i < loops; ++i) covered += options.tune.shard.covers(i);
+  return covered;
+}
+
 int runWorker(const TuneCommandOptions& options) {
   // Before anything touches CUDA: this worker sees only its GPU, as device 0.
   if (options.workerGpu >= 0) setenv("CUDA_VISIBLE_DEVICES", std::to_string(options.workerGpu).c_str(), 1);
@@ -93,6 +110,7 @@ int runWorker(const TuneCommandOptions& options) {
   settings.report = writeEvent;
   settings.onDeviceLost = [] { std::_Exit(kExitDeviceLost); };
   TuneSession session(options.workerTuneFile, *file, settings, TuneSession::Which::Every, options.tune);
+  session.expectLoops(countLoopsToTune(options));
   std::optional<ScriptOptions> script = scriptOptions(options.device);
   if (!script) return kExitRuntimeError;
   script->quiet = true;

@@ -112,6 +112,7 @@ std::optional<tune::LoopConfig> TuneSession::tuneLoop(const interp::LoopTuning& 
   if (!options_.kernel.empty() && loop.key.kernel != options_.kernel) return std::nullopt;
   if (which_ == Which::WithoutConfig && loop.callHasConfig) return std::nullopt;
   if (!options_.shard.covers(loopsSeen_++)) return std::nullopt;
+  int loopsLeft = expectedLoops_ - coveredSeen_++;
   std::string id = interp::loopId(loop.key);
   auto done = [&] {
     if (settings_.report) settings_.report({tune::Event::Kind::Done, id, "", tune::Outcome::Ok, 0, "", ""});
@@ -132,7 +133,9 @@ std::optional<tune::LoopConfig> TuneSession::tuneLoop(const interp::LoopTuning& 
     done();
     return std::nullopt;
   }
-  tune::TunedLoop tuned = tuner_.tune(loop);
+  std::optional<std::chrono::steady_clock::time_point> share;
+  if (settings_.search.deadline && loopsLeft > 0) share = start + (*settings_.search.deadline - start) / loopsLeft;
+  tune::TunedLoop tuned = tuner_.tune(loop, share);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   tuned.helVersion = HEL_VERSION;
   file_.put(tuned);

@@ -47,9 +47,14 @@ class TuneSession {
 
   // RunOptions::tuneLoop: the stored config, or a newly tuned one (then added to the tune
   // file, and a Done event reported), or nullopt to leave the loop as compiled (a loop
-  // of another kernel, or of another shard, or one reached after the budget was spent). Other workers may be adding to the same tune
-  // file: each entry is added to what the file holds when it is written, under a lock.
+  // of another kernel, or of another shard, or one reached after the budget was spent).
+  // Other workers may be adding to the same tune file: each entry is added to what the
+  // file holds when it is written, under a lock.
   std::optional<tune::LoopConfig> tuneLoop(const interp::LoopTuning& loop);
+  // How many loops this session will be asked to tune (its shard's, of --kernel), where a
+  // dry run could tell: each then gets an equal share of the time left before
+  // search.deadline when it starts, so that the last are tuned too. 0: unknown.
+  void expectLoops(int loops) { expectedLoops_ = loops; }
 
   const tune::TuneFile& file() const { return file_; }
   // How many device loops of the kernels tuned (--kernel) the script launched, in all shards.
@@ -68,6 +73,8 @@ class TuneSession {
   Which which_;
   TuneOptions options_;
   int loopsSeen_ = 0;
+  int expectedLoops_ = 0;
+  int coveredSeen_ = 0;  // loops of this shard seen so far
   std::string writeError_;
 };
 

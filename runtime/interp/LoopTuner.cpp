@@ -71,12 +71,11 @@ std::string oneLine(std::string text) {
 
 class LoopTuner::Session {
  public:
-  Session(LoopTuner& tuner, const LoopTuning& loop)
+  Session(LoopTuner& tuner, const LoopTuning& loop, std::optional<std::chrono::steady_clock::time_point> deadline)
       : tuner_(tuner), settings_(tuner.settings_), search_(settings_.search), loop_(loop), id_(loopId(loop.key)) {
-    if (settings_.loopBudget) {
-      auto end = std::chrono::steady_clock::now() + *settings_.loopBudget;
-      search_.deadline = search_.deadline ? std::min(*search_.deadline, end) : end;
-    }
+    if (settings_.loopBudget) deadline = std::min(deadline.value_or(std::chrono::steady_clock::time_point::max()),
+                                                  std::chrono::steady_clock::now() + *settings_.loopBudget);
+    if (deadline) search_.deadline = search_.deadline ? std::min(*search_.deadline, *deadline) : *deadline;
     std::vector<bench::ParamUse> uses = bench::paramUses(loop.baselineIR);
     bool restore = mustRestore(uses, loop.args);
     size_t tensor = 0;
@@ -419,6 +418,8 @@ class LoopTuner::Session {
   int tried_ = 0, failures_ = 0;
 };
 
-tune::TunedLoop LoopTuner::tune(const LoopTuning& loop) { return Session(*this, loop).run(); }
+tune::TunedLoop LoopTuner::tune(const LoopTuning& loop, std::optional<std::chrono::steady_clock::time_point> deadline) {
+  return Session(*this, loop, deadline).run();
+}
 
 }  // namespace hel::interp

@@ -43,9 +43,11 @@ struct TunerSettings {
 class LoopTuner {
  public:
   explicit LoopTuner(TunerSettings settings) : settings_(std::move(settings)) {}
-  // The chosen config with its time (for the tune file; the caller sets hel_version). Leaves memory as the
-  // baseline's launch would find it. Throws what the baseline's own launch throws.
-  tune::TunedLoop tune(const LoopTuning& loop);
+  // The chosen config with its time (for the tune file; the caller sets hel_version),
+  // searched for until `deadline` (beside settings.search's and loopBudget). Leaves memory
+  // as the baseline's launch would find it. Throws what the baseline's own launch throws.
+  tune::TunedLoop tune(const LoopTuning& loop,
+                       std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
 
  private:
   class Session;
