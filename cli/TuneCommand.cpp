@@ -57,6 +57,7 @@ struct TuneCommandOptions {
   int64_t workerDeadlineMs = 0;  // a worker's deadline, in ms since the epoch
   std::string workerTuneFile;    // the tune file a worker reads and adds to
   int workerGpu = -1;            // the GPU a worker runs on (CUDA_VISIBLE_DEVICES); -1: the first
+  bool verbose = false;          // a progress line per candidate
 };
 
 int64_t epochMs(std::chrono::system_clock::time_point when) {
@@ -353,7 +354,7 @@ int runSupervisor(const TuneCommandOptions& options) {
 
   Clock::time_point start = Clock::now();
   int64_t deadlineMs = epochMs(std::chrono::system_clock::now()) + tuneBudget(options.tune).count();
-  TuneProgress progress(start, slots.size() > 1);
+  TuneProgress progress(start, slots.size() > 1, options.verbose);
   std::vector<SlotResult> results(slots.size());
   std::vector<std::thread> threads;
   for (size_t i = 1; i < slots.size(); ++i)
@@ -405,6 +406,7 @@ void addTuneCommand(CLI::App& app, int* status) {
   command->add_option("--device", options->device.device, "Tune for the GPU (cuda, the default) or the CPU backend (cpu)")
       ->check(CLI::IsMember({"cuda", "cpu", "meta"}));
   command->add_flag("--no-cache", options->device.noCache, "Compile kernels again instead of reading $HEL_CACHE_DIR");
+  command->add_flag("-v,--verbose", options->verbose, "A progress line per candidate: its outcome, time and seconds since the start");
   CLI::Option* shard = command->add_option(
       "--shard", options->shard,
       "Tune only share I of N of the specializations (every N-th in launch order), into FILE.hel.tune.shard-I-of-N.toml");

@@ -7,8 +7,8 @@
 
 namespace hel::cli {
 
-TuneProgress::TuneProgress(Clock::time_point start, bool nameWorkers)
-    : start_(start), terminal_(isatty(STDERR_FILENO)), nameWorkers_(nameWorkers) {}
+TuneProgress::TuneProgress(Clock::time_point start, bool nameWorkers, bool verbose)
+    : start_(start), terminal_(isatty(STDERR_FILENO) && !verbose), nameWorkers_(nameWorkers), verbose_(verbose) {}
 
 std::string TuneProgress::prefix(const std::string& worker) const { return nameWorkers_ ? "[" + worker + "] " : ""; }
 
@@ -16,6 +16,9 @@ void TuneProgress::loop(const std::string& worker, const tune::Event& event) {
   std::lock_guard<std::mutex> hold(mutex_);
   workers_[worker] = {event.title, std::nullopt};
   last_ = worker;
+  if (verbose_)
+    std::cerr << prefix(worker)
+              << fmt::format("[{:.1f} s] ", std::chrono::duration<double>(Clock::now() - start_).count());
   if (!terminal_) std::cerr << prefix(worker) << "tuning " << event.title << "\n";
   draw();
 }
@@ -26,6 +29,10 @@ void TuneProgress::result(const std::string& worker, const tune::Event& event) {
   last_ = worker;
   if (tune::launched(event.outcome)) ++tried_;
   if (tune::failed(event.outcome)) ++failures_;
+  if (verbose_)
+    std::cerr << prefix(worker)
+              << fmt::format("  [{:.1f} s] {} {:.4f} ms: {}\n", std::chrono::duration<double>(Clock::now() - start_).count(),
+                             tune::outcomeName(event.outcome), event.ms, event.config);
   if (event.outcome == tune::Outcome::Ok && (!state.bestMs || event.ms < *state.bestMs)) {
     state.bestMs = event.ms;
     if (!terminal_) std::cerr << prefix(worker) << fmt::format("  best so far {:.4f} ms: {}\n", event.ms, event.config);

@@ -1,5 +1,6 @@
 // The progress of a `hel tune`, on stderr: on a terminal one line redrawn in place, else a
-// line per device loop, per new best time and per failure. Its workers (one per GPU with
+// line per device loop, per new best time and per failure (verbose: per candidate, with
+// the seconds since the start). Its workers (one per GPU with
 // --devices) report from threads of their own; with several, each line names its worker.
 #pragma once
 
@@ -16,7 +17,7 @@ namespace hel::cli {
 class TuneProgress {
  public:
   using Clock = std::chrono::steady_clock;
-  TuneProgress(Clock::time_point start, bool nameWorkers);
+  TuneProgress(Clock::time_point start, bool nameWorkers, bool verbose = false);
 
   void loop(const std::string& worker, const tune::Event& event);
   void result(const std::string& worker, const tune::Event& event);
@@ -36,6 +37,7 @@ class TuneProgress {
   Clock::time_point start_;
   bool terminal_;
   bool nameWorkers_;
+  bool verbose_;
   std::map<std::string, Worker> workers_;
   std::string last_;  // the worker that reported last, whose loop the line shows
   int tried_ = 0, failures_ = 0;

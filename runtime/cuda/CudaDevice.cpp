@@ -262,26 +262,40 @@ void CudaDevice::copy(void* to, const void* from, size_t bytes) {
 
 // ---- kernels ---------------------------------------------------------------------------
 
+CUmodule CudaDevice::loadModule(const std::string& ptx) {
+  std::vector<char> log(kErrorLogBytes, '\0');
+  CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+  void* values[] = {log.data(), reinterpret_cast<void*>(static_cast<uintptr_t>(log.size()))};
+  makeCurrent();
+  CUmodule handle = nullptr;
+  CUresult code = driver_.cuModuleLoadDataEx.fn(&handle, ptx.c_str(), 2, options, values);
+  if (code == CUDA_SUCCESS) return handle;
+  if (isStickyError(code)) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    throw fault(driver_.cuModuleLoadDataEx.name, code);
+  }
+  // The log is NUL-terminated unless it filled the buffer.
+  std::string text(log.data(), strnlen(log.data(), log.size()));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\0')) text.pop_back();
+  throw driver_.error(driver_.cuModuleLoadDataEx.name, code, text);
+}
+
 Kernel& CudaDevice::kernel(const std::string& ptx, const std::string& name) {
+  bool known = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    checkUsable();
+    known = modules_.count(ptx) > 0;
+  }
+  // The driver's JIT (ptxas) runs outside the lock, so that threads load modules at once
+  // (hel tune loads each batch of candidates on several).
+  CUmodule loaded = known ? nullptr : loadModule(ptx);
   std::lock_guard<std::mutex> lock(mutex_);
   checkUsable();
   auto [entry, inserted] = modules_.try_emplace(ptx);
   Module& module = entry->second;
-  if (inserted) {
-    std::vector<char> log(kErrorLogBytes, '\0');
-    CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
-    void* values[] = {log.data(), reinterpret_cast<void*>(static_cast<uintptr_t>(log.size()))};
-    makeCurrent();
-    CUresult code = driver_.cuModuleLoadDataEx.fn(&module.handle, ptx.c_str(), 2, options, values);
-    if (code != CUDA_SUCCESS) {
-      modules_.erase(entry);
-      if (isStickyError(code)) throw fault(driver_.cuModuleLoadDataEx.name, code);
-      // The log is NUL-terminated unless it filled the buffer.
-      std::string text(log.data(), strnlen(log.data(), log.size()));
-      while (!text.empty() && (text.back() == '\n' || text.back() == '\0')) text.pop_back();
-      throw driver_.error(driver_.cuModuleLoadDataEx.name, code, text);
-    }
-  }
+  if (inserted) module.handle = loaded;
+  else if (loaded) call(driver_.cuModuleUnload, loaded);  // another thread loaded the same PTX first
   std::unique_ptr<Kernel>& kernel = module.kernels[name];
   if (!kernel) {
     auto loaded = std::make_unique<Kernel>();

@@ -117,6 +117,7 @@ class CudaDevice {
   // module cache being keyed by the text itself (hashed, so a lookup costs one hash of
   // it); callers on a hot path keep the returned reference, which stays valid for the
   // device's life. A PTX the driver rejects throws CudaError with ptxas's error log.
+  // Safe to call from several threads at once.
   Kernel& kernel(const std::string& ptx, const std::string& name);
   // Enqueues one launch; `params` points to each kernel parameter's value, in order, as
   // cuLaunchKernel takes them. Raises the kernel's dynamic shared memory limit when
@@ -138,6 +139,8 @@ class CudaDevice {
 
   // Makes this device's context current on the calling thread.
   void makeCurrent() const;
+  // JIT-compiles `ptx` into a module; throws CudaError with ptxas's log. Without the lock.
+  CUmodule loadModule(const std::string& ptx);
   // Throws the recorded fault, if any.
   void checkUsable() const;
   // Calls `entry` with this device's context current; a sticky error becomes the recorded

@@ -70,6 +70,7 @@ const char* Driver::resolve() {
   HEL_RESOLVE(cuMemcpyDtoD, "cuMemcpyDtoD_v2")
   HEL_RESOLVE(cuPointerGetAttribute, "cuPointerGetAttribute")
   HEL_RESOLVE(cuModuleLoadDataEx, "cuModuleLoadDataEx")
+  HEL_RESOLVE(cuModuleUnload, "cuModuleUnload")
   HEL_RESOLVE(cuModuleGetFunction, "cuModuleGetFunction")
   HEL_RESOLVE(cuFuncGetAttribute, "cuFuncGetAttribute")
   HEL_RESOLVE(cuFuncSetAttribute, "cuFuncSetAttribute")

@@ -170,6 +170,7 @@ class Driver {
   Entry<CUresult(CUdeviceptr, CUdeviceptr, size_t)> cuMemcpyDtoD;
   Entry<CUresult(void*, CUpointer_attribute, CUdeviceptr)> cuPointerGetAttribute;
   Entry<CUresult(CUmodule*, const void*, unsigned, CUjit_option*, void**)> cuModuleLoadDataEx;
+  Entry<CUresult(CUmodule)> cuModuleUnload;
   Entry<CUresult(CUfunction*, CUmodule, const char*)> cuModuleGetFunction;
   Entry<CUresult(int*, CUfunction_attribute, CUfunction)> cuFuncGetAttribute;
   Entry<CUresult(CUfunction, CUfunction_attribute, int)> cuFuncSetAttribute;

@@ -221,8 +221,8 @@ class LoopTuner::Session {
                          ir.launch.numWarps));
   }
 
-  // PTX for every candidate on `jobs` threads, then loaded one by one; or the CPU
-  // backend's form.
+  // PTX for every candidate on `jobs` threads, each loaded where it was made (the
+  // driver's JIT takes longer than LLVM for a large kernel); or the CPU backend's form.
   void compile(const std::vector<Candidate*>& candidates) {
     GpuRunner* gpu = loop_.gpu;
     if (!gpu) {
@@ -235,12 +235,14 @@ class LoopTuner::Session {
       }
       return;
     }
+    int sharedLimit = gpu->device().properties().maxSharedPerBlockOptin;
     std::atomic<size_t> next{0};
     auto work = [&] {
       for (size_t i; (i = next++) < candidates.size();) {
         Candidate& candidate = *candidates[i];
         try {
           candidate.ptx = nvptx::emitPTX(candidate.ir(), gpu->target());
+          if (candidate.ptx.sharedBytes <= sharedLimit) candidate.gpu = gpu->load(candidate.ptx);
         } catch (const nvptx::Unsupported& unsupported) {
           candidate.compileError = unsupported.message;
         } catch (const std::exception& error) {
@@ -253,19 +255,12 @@ class LoopTuner::Session {
     for (size_t i = 0; i < helpers; ++i) threads.emplace_back(work);
     work();
     for (std::thread& thread : threads) thread.join();
-    int sharedLimit = gpu->device().properties().maxSharedPerBlockOptin;
     for (Candidate* candidate : candidates) {
       if (!candidate->compileError.empty()) {
         record(*candidate, Outcome::CompileFailed, 0, candidate->compileError);
       } else if (candidate->ptx.sharedBytes > sharedLimit) {
         record(*candidate, Outcome::OverBudget, 0,
                fmt::format("{} bytes of shared memory, over the GPU's {}", candidate->ptx.sharedBytes, sharedLimit));
-      } else {
-        try {
-          candidate->gpu = gpu->load(std::move(candidate->ptx));
-        } catch (const RuntimeError& error) {
-          record(*candidate, Outcome::CompileFailed, 0, error.what());
-        }
       }
     }
   }
