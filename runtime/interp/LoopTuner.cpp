@@ -173,7 +173,7 @@ class LoopTuner::Session {
       baselineMs_ = result.ms;
   }
 
-  std::vector<tune::Cost> evaluate(const std::vector<tune::LoopConfig>& configs) {
+  std::vector<tune::Evaluation> evaluate(const std::vector<tune::LoopConfig>& configs) {
     std::vector<Candidate> candidates(configs.size());
     std::vector<Candidate*> toCompile;
     for (size_t i = 0; i < configs.size(); ++i) {
@@ -189,7 +189,7 @@ class LoopTuner::Session {
       if (!candidate.result) toCompile.push_back(&candidate);
     }
     compile(toCompile);
-    std::vector<tune::Cost> costs;
+    std::vector<tune::Evaluation> evaluations;
     for (Candidate& candidate : candidates) {
       if (!candidate.result) {
         if (search_.deadline && std::chrono::steady_clock::now() >= *search_.deadline) break;
@@ -198,9 +198,9 @@ class LoopTuner::Session {
       count(candidate);
       const Event& result = *candidate.result;
       bool usable = result.outcome == Outcome::Ok || result.outcome == Outcome::Slow;
-      costs.push_back(usable ? tune::Cost(result.ms) : std::nullopt);
+      evaluations.push_back({usable ? tune::Cost(result.ms) : std::nullopt, tune::launched(result.outcome)});
     }
-    return costs;
+    return evaluations;
   }
 
   void lower(Candidate& candidate) {

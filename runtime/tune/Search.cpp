@@ -43,11 +43,12 @@ class PatternSearch {
       fresh.resize(room);
     }
     if (!fresh.empty()) {
-      std::vector<Cost> costs = evaluate_(fresh);
-      for (size_t i = 0; i < costs.size() && i < fresh.size(); ++i) {
-        costs_[fresh[i]] = costs[i];
-        ++result_.evaluated;
-        if (costs[i] && (!result_.best || *costs[i] < result_.bestCost)) result_.best = fresh[i], result_.bestCost = *costs[i];
+      std::vector<Evaluation> evaluations = evaluate_(fresh);
+      for (size_t i = 0; i < evaluations.size() && i < fresh.size(); ++i) {
+        const Cost& cost = evaluations[i].cost;
+        costs_[fresh[i]] = cost;
+        result_.evaluated += evaluations[i].ran;
+        if (cost && (!result_.best || *cost < result_.bestCost)) result_.best = fresh[i], result_.bestCost = *cost;
       }
     }
     std::optional<LoopConfig> best;

@@ -185,10 +185,13 @@ std::vector<LoopConfig> SearchSpace::heuristicSeeds(const LoopConfig& defaults) 
     // Tensor-core tiles: one or two warpgroups of 128 or 256 rows (wgmma's
     // best on H100), and smaller ones for small or oddly shaped dots; with
     // K tiles of 32, those of f32 dots (twice the bytes): the blocked FMA
-    // dot's 8x8 a thread, and tf32's two warpgroups.
+    // dot's 8x8 a thread, and tf32's two warpgroups; and attention's (two
+    // dots, the second of N = the head dim): two warpgroups on 128 query rows,
+    // two stages.
     for (const DotTile& tile : {DotTile{128, 128, 64, 4, 3}, DotTile{128, 128, 32, 4, 4}, DotTile{128, 256, 64, 8, 3},
                                 DotTile{256, 128, 64, 8, 3}, DotTile{64, 128, 64, 4, 3}, DotTile{128, 64, 64, 4, 3},
-                                DotTile{128, 128, 32, 8, 3}, DotTile{256, 128, 32, 8, 3}}) {
+                                DotTile{128, 128, 32, 8, 3}, DotTile{256, 128, 32, 8, 3}, DotTile{128, 64, 64, 8, 2},
+                                DotTile{128, 128, 64, 8, 2}}) {
       LoopConfig c = base;
       // Batch dims and grid dims no dot has take 1 (a program each); inner ones
       // no dot has take k, as K does.

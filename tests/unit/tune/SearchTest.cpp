@@ -26,12 +26,12 @@ struct Counting {
   int calls = 0;
   int configs = 0;
   std::function<std::optional<double>(const LoopConfig&)> cost;
-  std::vector<Cost> operator()(const std::vector<LoopConfig>& batch) {
+  std::vector<Evaluation> operator()(const std::vector<LoopConfig>& batch) {
     ++calls;
     configs += static_cast<int>(batch.size());
-    std::vector<Cost> costs;
-    for (const LoopConfig& config : batch) costs.push_back(cost(config));
-    return costs;
+    std::vector<Evaluation> evaluations;
+    for (const LoopConfig& config : batch) evaluations.push_back({cost(config)});
+    return evaluations;
   }
 };
 
@@ -118,4 +118,27 @@ TEST_CASE("no usable config gives no result") {
   settings.maxCandidates = 10;
   SearchResult result = patternSearch(space, {start()}, std::ref(evaluate), settings);
   CHECK_FALSE(result.best);
+}
+
+TEST_CASE("configs rejected before they run do not count toward the candidate limit") {
+  SearchSpace space = twoDimSpace();
+  int offered = 0;
+  // Everything with 2 or more warps is over a budget: rejected, not run.
+  Evaluate evaluate = [&](const std::vector<LoopConfig>& batch) {
+    std::vector<Evaluation> evaluations;
+    for (const LoopConfig& config : batch) {
+      ++offered;
+      if (config.numWarps >= 2) evaluations.push_back({std::nullopt, /*ran=*/false});
+      else evaluations.push_back({bowl(config)});
+    }
+    return evaluations;
+  };
+  SearchSettings settings;
+  settings.maxCandidates = 10;
+  settings.restarts = 3;
+  SearchResult result = patternSearch(space, {start()}, evaluate, settings);
+  CHECK(result.evaluated == 10);
+  CHECK(offered > 10);
+  REQUIRE(result.best);
+  CHECK(result.best->numWarps == 1);
 }
