@@ -3,7 +3,8 @@
 # bench/attention/attention.hel and causal_attention.hel (f16, batch 4, 32
 # heads, sequence 4096, head dims 64 and 128) under each of CONFIGS and of
 # CAUSAL_CONFIGS (`own`: the script's config; four block sizes for the causal
-# kernel: its two key loops; by default also a head-dim-128 config), then
+# kernel: its two key loops; by default also a head-dim-128 config for each,
+# the causal one as `hel tune` found it), then
 # torch.nn.functional.scaled_dot_product_attention at the same shapes in the
 # same run. Prints one row per kernel, head dim and config, then the best of each
 # against PyTorch (time ratio: PyTorch's time over hel's).
@@ -34,7 +35,7 @@ bench_rows() {
 index=0
 for script in attention causal_attention; do
   [ "$script" = attention ] && configs=${CONFIGS:-"own block_sizes=[1,128,128],num_warps=8,num_stages=2,loop_orders=[[1,0]]"} ||
-    configs=${CAUSAL_CONFIGS:-own}
+    configs=${CAUSAL_CONFIGS:-"own block_sizes=[1,128,128,64],num_warps=8,num_stages=2,l2_groupings=[8]"}
   for config in $configs; do
     index=$((index + 1))
     flags=()
