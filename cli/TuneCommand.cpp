@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -75,21 +76,28 @@ void writeEvent(const tune::Event& event) {
   if (::write(tune::kEventsFd, line.data(), line.size()) < 0) std::_Exit(kExitDeviceLost);
 }
 
-// How many device loop specializations of --kernel (every kernel's without it) in this
-// worker's shard the script launches, from a dry run on meta tensors (no kernel runs);
-// 0 where that run fails (a script that needs values, say).
-int countLoopsToTune(const TuneCommandOptions& options) {
+// The device loop specializations of --kernel (every kernel's without it) in this worker's
+// shard that the script launches, in order, from a dry run on meta tensors (no kernel
+// runs), each weighed by the square root of the elements its programs cover under the
+// default config: the time to tune them goes mostly where the work is, as the script's
+// small checks come first. Empty where that run fails (a script that needs values, say).
+std::vector<double> loopWeightsToTune(const TuneCommandOptions& options) {
   ScriptOptions dryRun;
   dryRun.device = Device::meta();
   dryRun.quiet = dryRun.silent = true;
-  int loops = 0;
+  std::vector<double> weights;
+  int seen = 0;
   dryRun.onCompiled = [&](const tir::Module& module) {
-    if (options.tune.kernel.empty() || module.kernels[0]->name == options.tune.kernel) ++loops;
+    const tir::Kernel& kernel = *module.kernels[0];
+    if (!options.tune.kernel.empty() && kernel.name != options.tune.kernel) return;
+    if (!options.tune.shard.covers(seen++)) return;
+    double elements = static_cast<double>(tir::largestTile(kernel));
+    for (const tir::GridAxis& axis : kernel.launch.grid)
+      if (axis.extentParam < 0) elements *= static_cast<double>((axis.extent + axis.blockSize - 1) / axis.blockSize);
+    weights.push_back(std::sqrt(std::max(elements, 1.0)));
   };
-  if (runScript(options.file, dryRun).status != kExitOk) return 0;
-  int covered = 0;
-  for (int i = 0; i < loops; ++i) covered += options.tune.shard.covers(i);
-  return covered;
+  if (runScript(options.file, dryRun).status != kExitOk) return {};
+  return weights;
 }
 
 int runWorker(const TuneCommandOptions& options) {
@@ -111,7 +119,7 @@ int runWorker(const TuneCommandOptions& options) {
   settings.report = writeEvent;
   settings.onDeviceLost = [] { std::_Exit(kExitDeviceLost); };
   TuneSession session(options.workerTuneFile, *file, settings, TuneSession::Which::Every, options.tune);
-  session.expectLoops(countLoopsToTune(options));
+  session.expectLoops(loopWeightsToTune(options));
   std::optional<ScriptOptions> script = scriptOptions(options.device);
   if (!script) return kExitRuntimeError;
   script->quiet = true;

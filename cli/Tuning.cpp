@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <numeric>
 #include <thread>
 
 #include "support/CacheDir.h"
@@ -112,7 +113,7 @@ std::optional<tune::LoopConfig> TuneSession::tuneLoop(const interp::LoopTuning& 
   if (!options_.kernel.empty() && loop.key.kernel != options_.kernel) return std::nullopt;
   if (which_ == Which::WithoutConfig && loop.callHasConfig) return std::nullopt;
   if (!options_.shard.covers(loopsSeen_++)) return std::nullopt;
-  int loopsLeft = expectedLoops_ - coveredSeen_++;
+  size_t position = coveredSeen_++;
   std::string id = interp::loopId(loop.key);
   auto done = [&] {
     if (settings_.report) settings_.report({tune::Event::Kind::Done, id, "", tune::Outcome::Ok, 0, "", ""});
@@ -134,7 +135,11 @@ std::optional<tune::LoopConfig> TuneSession::tuneLoop(const interp::LoopTuning& 
     return std::nullopt;
   }
   std::optional<std::chrono::steady_clock::time_point> share;
-  if (settings_.search.deadline && loopsLeft > 0) share = start + (*settings_.search.deadline - start) / loopsLeft;
+  if (settings_.search.deadline && position < loopWeights_.size()) {
+    double later = std::accumulate(loopWeights_.begin() + static_cast<long>(position), loopWeights_.end(), 0.0);
+    double fraction = later > 0 ? loopWeights_[position] / later : 1.0;
+    share = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>((*settings_.search.deadline - start) * fraction);
+  }
   tune::TunedLoop tuned = tuner_.tune(loop, share);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   tuned.helVersion = HEL_VERSION;

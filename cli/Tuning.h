@@ -51,10 +51,11 @@ class TuneSession {
   // Other workers may be adding to the same tune file: each entry is added to what the
   // file holds when it is written, under a lock.
   std::optional<tune::LoopConfig> tuneLoop(const interp::LoopTuning& loop);
-  // How many loops this session will be asked to tune (its shard's, of --kernel), where a
-  // dry run could tell: each then gets an equal share of the time left before
-  // search.deadline when it starts, so that the last are tuned too. 0: unknown.
-  void expectLoops(int loops) { expectedLoops_ = loops; }
+  // The loops this session will be asked to tune (its shard's, of --kernel), in order, as
+  // weights, where a dry run could tell: each then gets its weight's share of the time left
+  // before search.deadline when it starts (of its own and the later loops' weights), so
+  // that the last are tuned too. Empty: unknown.
+  void expectLoops(std::vector<double> weights) { loopWeights_ = std::move(weights); }
 
   const tune::TuneFile& file() const { return file_; }
   // How many device loops of the kernels tuned (--kernel) the script launched, in all shards.
@@ -73,8 +74,8 @@ class TuneSession {
   Which which_;
   TuneOptions options_;
   int loopsSeen_ = 0;
-  int expectedLoops_ = 0;
-  int coveredSeen_ = 0;  // loops of this shard seen so far
+  std::vector<double> loopWeights_;
+  size_t coveredSeen_ = 0;  // loops of this shard seen so far
   std::string writeError_;
 };
 

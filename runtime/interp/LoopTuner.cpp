@@ -190,9 +190,13 @@ class LoopTuner::Session {
     }
     compile(toCompile);
     std::vector<tune::Evaluation> evaluations;
+    // The seeds (the first batch) are all measured, past the deadline too: a loop given
+    // little time still reports what its own config and the others take.
+    bool seeds = firstBatch_;
+    firstBatch_ = false;
     for (Candidate& candidate : candidates) {
       if (!candidate.result) {
-        if (search_.deadline && std::chrono::steady_clock::now() >= *search_.deadline) break;
+        if (!seeds && search_.deadline && std::chrono::steady_clock::now() >= *search_.deadline) break;
         measure(candidate);
       }
       count(candidate);
@@ -405,6 +409,7 @@ class LoopTuner::Session {
   const LoopTuning& loop_;
   std::string id_;
   std::vector<Tensor> written_, initial_, reference_;
+  bool firstBatch_ = true;       // evaluate() has not run yet
   double reductionLength_ = 1;  // how many terms each element written sums (BaselineTolerance.h)
   double inputRounding_ = 0;    // of its dots' inputs (tf32; BaselineTolerance.h)
   tune::LoopConfig baselineConfig_;
