@@ -16,6 +16,22 @@ LoopShape shape(std::vector<TileDim> dims) {
   return loopShape;
 }
 
+// A loop whose inner loop loads and has a dot.
+LoopShape dotLoop(std::vector<TileDim> dims) {
+  LoopShape loopShape = shape(std::move(dims));
+  loopShape.loadsInLoops = true;
+  loopShape.dotInLoops = true;
+  return loopShape;
+}
+
+// The seeds of `space` from a default config of these block sizes, without repeats.
+std::set<LoopConfig> seedSet(const SearchSpace& space, std::vector<int64_t> defaultBlockSizes) {
+  LoopConfig defaults;
+  defaults.blockSizes = std::move(defaultBlockSizes);
+  std::vector<LoopConfig> seeds = space.heuristicSeeds(defaults);
+  return {seeds.begin(), seeds.end()};
+}
+
 }  // namespace
 
 TEST_CASE("block sizes are powers of two up to the dim's size, rounded up") {
@@ -139,15 +155,10 @@ TEST_CASE("num_stages only for a loop with an inner loop that loads") {
 
 TEST_CASE("a loop with a dot gets up to 4 stages and tensor-core tile seeds") {
   // A matmul: grid dims M and N, then K, whose inner loop loads and has a dot.
-  LoopShape matmul = shape({{4096, true, DotRole::M}, {4096, true, DotRole::N}, {4096, false, DotRole::K}});
-  matmul.loadsInLoops = true;
-  matmul.dotInLoops = true;
+  LoopShape matmul = dotLoop({{4096, true, DotRole::M}, {4096, true, DotRole::N}, {4096, false, DotRole::K}});
   SearchSpace space(matmul);
   CHECK(space.stageChoices() == std::vector<int64_t>{1, 2, 3, 4});
-  LoopConfig defaults;
-  defaults.blockSizes = {64, 64, 32};
-  std::vector<LoopConfig> seeds = space.heuristicSeeds(defaults);
-  std::set<LoopConfig> unique(seeds.begin(), seeds.end());
+  std::set<LoopConfig> unique = seedSet(space, {64, 64, 32});
   // (Clamped into the space: the grid's loop order spelled out.)
   CHECK(unique.count(LoopConfig{{128, 128, 64}, 4, "flat", 1, {0, 1}, 3}) == 1);
   CHECK(unique.count(LoopConfig{{128, 256, 64}, 8, "flat", 1, {0, 1}, 3}) == 1);
@@ -160,26 +171,20 @@ TEST_CASE("a loop with a dot gets up to 4 stages and tensor-core tile seeds") {
   matmul.dotInLoops = false;
   SearchSpace plain(matmul);
   CHECK(plain.stageChoices() == std::vector<int64_t>{1, 2});
-  for (const LoopConfig& seed : plain.heuristicSeeds(defaults)) CHECK(seed.numStages <= 2);
+  for (const LoopConfig& seed : seedSet(plain, {64, 64, 32})) CHECK(seed.numStages <= 2);
 }
 
 TEST_CASE("the tensor-core seeds follow the dims' roles in the dots, not their places in the grid") {
   // Attention: grid dims batch*heads and the query rows (the first dot's M), then the
   // key tiles (its N, and the K of the second dot).
-  LoopShape attention = shape({{128, true, DotRole::Batch}, {4096, true, DotRole::M}, {4096, false, DotRole::N}});
-  attention.loadsInLoops = true;
-  attention.dotInLoops = true;
-  SearchSpace space(attention);
-  LoopConfig defaults;
-  defaults.blockSizes = {16, 16, 16};
-  std::vector<LoopConfig> seeds = space.heuristicSeeds(defaults);
-  std::set<LoopConfig> unique(seeds.begin(), seeds.end());
+  LoopShape attention = dotLoop({{128, true, DotRole::Batch}, {4096, true, DotRole::M}, {4096, false, DotRole::N}});
+  std::set<LoopConfig> unique = seedSet(SearchSpace(attention), {16, 16, 16});
   CHECK(unique.count(LoopConfig{{1, 128, 128}, 4, "flat", 1, {0, 1}, 3}) == 1);
   CHECK(unique.count(LoopConfig{{1, 128, 64}, 4, "flat", 1, {0, 1}, 3}) == 1);
   CHECK(unique.count(LoopConfig{{1, 128, 256}, 8, "flat", 1, {0, 1}, 3}) == 1);
-  for (const LoopConfig& seed : seeds) CHECK(seed.blockSizes[0] <= 16);  // never 128 heads a program
+  for (const LoopConfig& seed : unique) CHECK(seed.blockSizes[0] <= 16);  // never 128 heads a program
   // Without roles (no dot's M and N among the tile dims) there are no such seeds: the
   // key tiles keep the default's size.
   attention.dims[1].dotRole = DotRole::None;
-  for (const LoopConfig& seed : SearchSpace(attention).heuristicSeeds(defaults)) CHECK(seed.blockSizes[2] == 16);
+  for (const LoopConfig& seed : seedSet(SearchSpace(attention), {16, 16, 16})) CHECK(seed.blockSizes[2] == 16);
 }
