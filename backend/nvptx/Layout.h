@@ -85,6 +85,9 @@ struct MmaLayouts {
   // f32 operands read as tf32 (eight K a step), b staged transposed
   // (K-major); with wgmma, a from shared memory too.
   bool tf32 = false;
+  // dot_precision="tf32x3" (mma.sync only): each f32 operand split into its
+  // tf32 part and the rest, and three products a step (TensorCore.cpp).
+  bool tf32x3 = false;
 };
 // With tf32, those of mma.sync m16n8k8 on f32 operands (K >= 8).
 std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits, bool tf32 = false);

@@ -81,11 +81,18 @@ std::optional<MmaLayouts> LayoutAssignment::tensorCoreLayouts(const tir::Op& dot
   const tir::Type& a = dot.operand(0)->type();
   const tir::Type& b = dot.operand(1)->type();
   bool halves = a.dtype == DType::Float16 || a.dtype == DType::BFloat16;
-  // f32 with dot_precision="tf32": wgmma's or mma.sync's tf32.
+  // f32 with dot_precision="tf32": wgmma's or mma.sync's tf32. "tf32x3" splits
+  // each operand in registers, so only mma.sync, whose operands are there.
   bool tf32 = tir::readsInputsAsTf32(dot);
+  bool tf32x3 = a.dtype == DType::Float32 && b.dtype == DType::Float32 && dot.stringAttr("precision") == "tf32x3";
   std::optional<std::vector<int64_t>> left = matrixShape(a.shape), right = matrixShape(b.shape);
-  if (!left || !right || !(halves || tf32) || dot.result()->type().dtype != DType::Float32) return std::nullopt;
+  if (!left || !right || !(halves || tf32 || tf32x3) || dot.result()->type().dtype != DType::Float32) return std::nullopt;
   int64_t m = (*left)[0], k = (*left)[1], n = (*right)[1];
+  if (tf32x3) {
+    std::optional<MmaLayouts> split = mmaLayouts(m, n, k, threadBits_, true);
+    if (split) split->tf32x3 = true;
+    return split;
+  }
   if (tf32 && warpGroupMma_)
     if (std::optional<MmaLayouts> wgmma = wgmmaLayouts(m, n, k, threadBits_, true)) return wgmma;
   if (tf32) return mmaLayouts(m, n, k, threadBits_, true);

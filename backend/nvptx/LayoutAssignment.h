@@ -43,9 +43,10 @@ class LayoutAssignment {
   // rematerialized in its users' layouts.
   const Layout* layoutOf(const tir::Value* value) const;
   // A dot's tensor-core layouts: f16 or bf16 operands (or f32 ones with
-  // dot_precision="tf32"), an f32 accumulator, matrices (matrixShape) of at
-  // least 16x8x16 (16x8x8 for tf32); else none (the FMA dot). wgmma's where the
-  // target has it and the tile fits (wgmmaLayouts), else mma.sync's.
+  // dot_precision="tf32" or "tf32x3"), an f32 accumulator, matrices
+  // (matrixShape) of at least 16x8x16 (16x8x8 for tf32); else none (the FMA
+  // dot). wgmma's where the target has it and the tile fits (wgmmaLayouts),
+  // else mma.sync's; tf32x3 always mma.sync's.
   std::optional<MmaLayouts> tensorCoreLayouts(const tir::Op& dot) const;
   // The accumulator layout of a dot of f32 matrices that runs on FMAs with
   // both operands in shared memory (fmaDotLayout), where it fits; else none

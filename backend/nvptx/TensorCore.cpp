@@ -1,6 +1,11 @@
 // The tensor-core dot: acc[M, N] += a[M, K] @ b[K, N] with mma.sync m16n8k16,
 // f16/bf16 operands and an f32 accumulator (Layout.h's mmaLayouts), or
-// m16n8k8 on f32 operands read as tf32 (dot_precision="tf32").
+// m16n8k8 on f32 operands read as tf32 (dot_precision="tf32"). With
+// "tf32x3" each f32 operand x is split into big = x with the 13 mantissa bits
+// tf32 drops cleared, and small = x - big (exact); a·b is then small_a·big_b +
+// big_a·small_b + big_a·big_b, three m16n8k8 a step, smallest first: off by
+// about 2^-20 of each product (small's own tf32 rounding, and the small·small
+// term left out), as exact as f32 sums of many products.
 //
 // An operand that is not already in its fragment layout (one loaded from
 // global memory is in the coalescing layout) is staged through shared memory:
@@ -449,6 +454,19 @@ void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) 
   }
   Slots& a = fragmentSlots[0];
   Slots& c = fragmentSlots[1];
+  // tf32x3: the small parts, beside a and c cut to their big ones.
+  Slots aSmall, cSmall;
+  if (layouts.tf32x3) {
+    auto split = [&](Slots& values, Slots& small) {
+      for (llvm::Value*& value : values) {
+        llvm::Value* big = b_.CreateBitCast(b_.CreateAnd(b_.CreateBitCast(value, b_.getInt32Ty()), 0xFFFFE000u), b_.getFloatTy());
+        small.push_back(b_.CreateFSub(value, big));
+        value = big;
+      }
+    };
+    split(a, aSmall);
+    split(c, cSmall);
+  }
   Slots acc = get(op.operand(2), layouts.accumulator);
   auto pack = [&](llvm::Value* low, llvm::Value* high) { return packHalves(low, high, input); };
   auto bits = [&](llvm::Value* value) { return b_.CreateBitCast(value, b_.getInt32Ty()); };
@@ -474,14 +492,33 @@ void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) 
     for (int i = 0; i < 4; ++i) cSlots[i] = out.slotOfElement(((row | (i >> 1) * 8) << nBits) | (column | (i & 1)));
     llvm::Value* d[4];
     for (int i = 0; i < 4; ++i) d[i] = acc[cSlots[i]];
+    auto multiply = [&](llvm::Value* const aRegisters[4], llvm::Value* const bRegisters[2]) {
+      llvm::Value* result = b_.CreateCall(mmaType, mma,
+                                          {aRegisters[0], aRegisters[1], aRegisters[2], aRegisters[3], bRegisters[0],
+                                           bRegisters[1], d[0], d[1], d[2], d[3]});
+      for (unsigned i = 0; i < 4; ++i) d[i] = b_.CreateExtractValue(result, i);
+    };
     for (int64_t step = 0; step < k; step += kStep) {
       llvm::Value* aRegisters[4];
       llvm::Value* bRegisters[2];
       if (layouts.tf32) {
         // a's registers i: bit 0 the row half, bit 1 the column half; b's i: the row half.
-        for (int i = 0; i < 4; ++i)
-          aRegisters[i] = bits(a[layouts.a.slotOfElement(((row | (i & 1) * 8) << kBits) | (step | (i >> 1) * 4))]);
-        for (int i = 0; i < 2; ++i) bRegisters[i] = bits(c[layouts.b.slotOfElement(((step | i * 4) << nBits) | column)]);
+        auto aRegister = [&](const Slots& from, int i) {
+          return bits(from[layouts.a.slotOfElement(((row | (i & 1) * 8) << kBits) | (step | (i >> 1) * 4))]);
+        };
+        auto bRegister = [&](const Slots& from, int i) {
+          return bits(from[layouts.b.slotOfElement(((step | i * 4) << nBits) | column)]);
+        };
+        for (int i = 0; i < 4; ++i) aRegisters[i] = aRegister(a, i);
+        for (int i = 0; i < 2; ++i) bRegisters[i] = bRegister(c, i);
+        if (layouts.tf32x3) {
+          llvm::Value* aSmallRegisters[4];
+          llvm::Value* bSmallRegisters[2];
+          for (int i = 0; i < 4; ++i) aSmallRegisters[i] = aRegister(aSmall, i);
+          for (int i = 0; i < 2; ++i) bSmallRegisters[i] = bRegister(cSmall, i);
+          multiply(aSmallRegisters, bRegisters);
+          multiply(aRegisters, bSmallRegisters);
+        }
       } else {
         // a's halves i: bit 0 the column pair, bit 1 the row half, bit 2 the column half.
         llvm::Value* aHalves[8];
@@ -498,10 +535,7 @@ void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) 
         for (int i = 0; i < 4; ++i) aRegisters[i] = pack(aHalves[2 * i], aHalves[2 * i + 1]);
         for (int i = 0; i < 2; ++i) bRegisters[i] = pack(bHalves[2 * i], bHalves[2 * i + 1]);
       }
-      llvm::Value* result = b_.CreateCall(mmaType, mma,
-                                          {aRegisters[0], aRegisters[1], aRegisters[2], aRegisters[3], bRegisters[0],
-                                           bRegisters[1], d[0], d[1], d[2], d[3]});
-      for (unsigned i = 0; i < 4; ++i) d[i] = b_.CreateExtractValue(result, i);
+      multiply(aRegisters, bRegisters);
     }
     for (int i = 0; i < 4; ++i) acc[cSlots[i]] = d[i];
   }

@@ -4,8 +4,9 @@
 # 1000x3000x500) under each of CONFIGS, then torch.matmul (cuBLAS) at the same
 # shapes in the same run. Prints every config's TFLOP/s, then one row per
 # shape and dtype: the best config, its TFLOP/s, PyTorch's, and the ratio.
-# SCRIPT=matmul_f32.hel SHAPES=4096x4096x4096 DTYPES="f32 tf32" does the f32
-# kernels (a kernel named *_tf32 counts as tf32, against PyTorch with TF32 on).
+# SCRIPT=matmul_f32.hel SHAPES=4096x4096x4096 DTYPES="f32 tf32 tf32x3" does the f32
+# kernels (a kernel named *_tf32 counts as tf32, against PyTorch with TF32 on; one
+# named *_tf32x3 as tf32x3, against PyTorch's f32 with TF32 off, as exact).
 #   bash bench/matmul/run.sh [OUT]     (OUT: logs, default /tmp/hel-matmul)
 set -u
 hel=${HEL:-build/hel}
@@ -26,7 +27,7 @@ bench_rows() {
     match($0, /x=(f16|bf16|f32)\[[0-9]+,[0-9]+\], y=(f16|bf16|f32)\[[0-9]+,[0-9]+\]/) {
       split(substr($0, RSTART, RLENGTH), part, /[][,=]/)
       # part: x, dtype, m, k, "", " y", dtype, k, n; $2 is the kernel.
-      dtype = ($2 ~ /_tf32$/) ? "tf32" : part[2]
+      dtype = ($2 ~ /_tf32$/) ? "tf32" : ($2 ~ /_tf32x3$/) ? "tf32x3" : part[2]
       printf "%s %sx%sx%s %s\n", dtype, part[3], part[9], part[4], $1
     }'
 }
