@@ -6,8 +6,9 @@
 // read as tf32; a·b is small_a·big_b + big_a·small_b + big_a·big_b, three
 // m16n8k8 a step, smallest first: off by about 2^-20 of each product (small's
 // truncation, and the small·small term left out). Rounding big and small to
-// nearest instead (cvt.rna's 2^-22) measured a third slower on an H100, and no
-// closer: the tensor cores' own f32 accumulation truncates.
+// nearest instead (cvt.rna's 2^-22) measured a third slower on an H100, and
+// closer on one check but not the other: the tensor cores' own f32
+// accumulation truncates.
 //
 // An operand that is not already in its fragment layout (one loaded from
 // global memory is in the coalescing layout) is staged through shared memory:
