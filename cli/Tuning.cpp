@@ -10,7 +10,6 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
-#include <numeric>
 #include <thread>
 
 #include "support/CacheDir.h"
@@ -135,11 +134,9 @@ std::optional<tune::LoopConfig> TuneSession::tuneLoop(const interp::LoopTuning& 
     return std::nullopt;
   }
   std::optional<std::chrono::steady_clock::time_point> share;
-  if (settings_.search.deadline && position < loopWeights_.size()) {
-    double later = std::accumulate(loopWeights_.begin() + static_cast<long>(position), loopWeights_.end(), 0.0);
-    double fraction = later > 0 ? loopWeights_[position] / later : 1.0;
-    share = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>((*settings_.search.deadline - start) * fraction);
-  }
+  if (settings_.search.deadline)
+    share = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                        (*settings_.search.deadline - start) * tune::budgetFraction(loopWeights_, position));
   tune::TunedLoop tuned = tuner_.tune(loop, share);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   tuned.helVersion = HEL_VERSION;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 
 namespace hel::tune {
 namespace {
@@ -87,6 +88,12 @@ class PatternSearch {
 SearchResult patternSearch(const SearchSpace& space, const std::vector<LoopConfig>& seeds, const Evaluate& evaluate,
                            const SearchSettings& settings) {
   return PatternSearch(space, evaluate, settings).run(seeds);
+}
+
+double budgetFraction(const std::vector<double>& weights, size_t position) {
+  if (position >= weights.size()) return 1;
+  double later = std::accumulate(weights.begin() + static_cast<long>(position), weights.end(), 0.0);
+  return later > 0 ? weights[position] / later : 1;
 }
 
 }  // namespace hel::tune

@@ -45,4 +45,9 @@ struct SearchResult {
 SearchResult patternSearch(const SearchSpace& space, const std::vector<LoopConfig>& seeds, const Evaluate& evaluate,
                            const SearchSettings& settings);
 
+// The fraction of the time left that the loop at `position` gets, of loops to tune
+// weighed by `weights` in order: its weight over its own and the later loops'. 1 past
+// the loops known, or where the weights left are 0.
+double budgetFraction(const std::vector<double>& weights, size_t position);
+
 }  // namespace hel::tune

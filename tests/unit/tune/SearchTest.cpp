@@ -142,3 +142,16 @@ TEST_CASE("configs rejected before they run do not count toward the candidate li
   REQUIRE(result.best);
   CHECK(result.best->numWarps == 1);
 }
+
+TEST_CASE("each loop's share of the time left goes by its weight among the loops left") {
+  // Two small checks, then two large calls (weights: square roots of their elements).
+  std::vector<double> weights{1, 1, 6, 2};
+  CHECK(budgetFraction(weights, 0) == Approx(0.1));
+  CHECK(budgetFraction(weights, 1) == Approx(1.0 / 9));
+  CHECK(budgetFraction(weights, 2) == Approx(0.75));
+  CHECK(budgetFraction(weights, 3) == Approx(1));
+  // Past the loops the dry run saw, or without weights: all that is left.
+  CHECK(budgetFraction(weights, 4) == 1);
+  CHECK(budgetFraction({}, 0) == 1);
+  CHECK(budgetFraction({0, 0}, 1) == 1);
+}
