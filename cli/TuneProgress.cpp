@@ -10,15 +10,15 @@ namespace hel::cli {
 TuneProgress::TuneProgress(Clock::time_point start, bool nameWorkers, bool verbose)
     : start_(start), terminal_(isatty(STDERR_FILENO) && !verbose), nameWorkers_(nameWorkers), verbose_(verbose) {}
 
+double TuneProgress::elapsedSeconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
 std::string TuneProgress::prefix(const std::string& worker) const { return nameWorkers_ ? "[" + worker + "] " : ""; }
 
 void TuneProgress::loop(const std::string& worker, const tune::Event& event) {
   std::lock_guard<std::mutex> hold(mutex_);
   workers_[worker] = {event.title, std::nullopt};
   last_ = worker;
-  if (verbose_)
-    std::cerr << prefix(worker)
-              << fmt::format("[{:.1f} s] ", std::chrono::duration<double>(Clock::now() - start_).count());
+  if (verbose_) std::cerr << prefix(worker) << fmt::format("[{:.1f} s] ", elapsedSeconds());
   if (!terminal_) std::cerr << prefix(worker) << "tuning " << event.title << "\n";
   draw();
 }
@@ -31,8 +31,8 @@ void TuneProgress::result(const std::string& worker, const tune::Event& event) {
   if (tune::failed(event.outcome)) ++failures_;
   if (verbose_)
     std::cerr << prefix(worker)
-              << fmt::format("  [{:.1f} s] {} {:.4f} ms: {}\n", std::chrono::duration<double>(Clock::now() - start_).count(),
-                             tune::outcomeName(event.outcome), event.ms, event.config);
+              << fmt::format("  [{:.1f} s] {} {:.4f} ms: {}\n", elapsedSeconds(), tune::outcomeName(event.outcome),
+                             event.ms, event.config);
   if (event.outcome == tune::Outcome::Ok && (!state.bestMs || event.ms < *state.bestMs)) {
     state.bestMs = event.ms;
     if (!terminal_) std::cerr << prefix(worker) << fmt::format("  best so far {:.4f} ms: {}\n", event.ms, event.config);
@@ -56,7 +56,7 @@ void TuneProgress::finish() {
 
 void TuneProgress::draw() {
   if (!terminal_) return;
-  double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+  double elapsed = elapsedSeconds();
   const Worker& shown = workers_[last_];
   std::string line = fmt::format("{}{} | {} tried, {} failed, best {} | {:.1f} s", prefix(last_), shown.title, tried_,
                                  failures_, shown.bestMs ? fmt::format("{:.4f} ms", *shown.bestMs) : "-", elapsed);

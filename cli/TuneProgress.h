@@ -1,7 +1,7 @@
 // The progress of a `hel tune`, on stderr: on a terminal one line redrawn in place, else a
 // line per device loop, per new best time and per failure (verbose: per candidate, with
-// the seconds since the start). Its workers (one per GPU with
-// --devices) report from threads of their own; with several, each line names its worker.
+// the seconds since the start). Its workers (one per GPU with --devices) report from
+// threads of their own; with several, each line names its worker.
 #pragma once
 
 #include <chrono>
@@ -30,6 +30,7 @@ class TuneProgress {
     std::optional<double> bestMs;
   };
   std::string prefix(const std::string& worker) const;
+  double elapsedSeconds() const;
   void draw();
   void clear();
 

@@ -225,8 +225,9 @@ class LoopTuner::Session {
                          ir.launch.numWarps));
   }
 
-  // PTX for every candidate on `jobs` threads, each loaded where it was made (the
-  // driver's JIT takes longer than LLVM for a large kernel); or the CPU backend's form.
+  // PTX for every candidate on `jobs` threads, each also loaded (the driver's JIT)
+  // on the thread that made it, so that loads run side by side too; or the CPU
+  // backend's form.
   void compile(const std::vector<Candidate*>& candidates) {
     GpuRunner* gpu = loop_.gpu;
     if (!gpu) {
