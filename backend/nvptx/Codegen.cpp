@@ -69,7 +69,12 @@ Built build(const tir::Kernel& kernel, const Target& target) {
   llvm::raw_string_ostream stream(problems);
   if (llvm::verifyModule(*built.module, &stream))
     throw std::logic_error("internal compiler error: invalid LLVM IR for kernel " + kernel.name + ": " + problems);
-  // Optimize (the IR above is straightforward, not fast).
+  return built;
+}
+
+// Optimizes `built` (the IR KernelCodegen writes is straightforward, not fast).
+void optimize(Built& built, const Target& target) {
+  llvm::TargetMachine& machine = targetMachine(target.arch);
   llvm::LoopAnalysisManager loops;
   llvm::FunctionAnalysisManager functions;
   llvm::CGSCCAnalysisManager cgscc;
@@ -81,32 +86,36 @@ Built build(const tir::Kernel& kernel, const Target& target) {
   passes.registerLoopAnalyses(loops);
   passes.crossRegisterProxies(loops, functions, cgscc, modules);
   passes.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(*built.module, modules);
-  return built;
 }
 
 }  // namespace
 
 std::string emitLLVM(const tir::Kernel& kernel, const Target& target) {
   Built built = build(kernel, target);
+  optimize(built, target);
   std::string text;
   llvm::raw_string_ostream stream(text);
   built.module->print(stream, nullptr);
   return text;
 }
 
-Ptx emitPTX(const tir::Kernel& kernel, const Target& target) {
+Ptx emitPTX(const tir::Kernel& kernel, const Target& target, std::optional<int64_t> sharedLimit) {
   Built built = build(kernel, target);
+  Ptx ptx;
+  ptx.entry = kernel.name;
+  ptx.threads = built.threads;
+  ptx.sharedBytes = built.sharedBytes;
+  // Optimizing and emitting take nearly all of the time; a kernel over the limit is
+  // known before either.
+  if (sharedLimit && built.sharedBytes > *sharedLimit) return ptx;
+  optimize(built, target);
   llvm::SmallString<0> buffer;
   llvm::raw_svector_ostream stream(buffer);
   llvm::legacy::PassManager passes;
   if (targetMachine(target.arch).addPassesToEmitFile(passes, stream, nullptr, llvm::CodeGenFileType::AssemblyFile))
     throw std::runtime_error("LLVM cannot emit PTX for " + target.arch);
   passes.run(*built.module);
-  Ptx ptx;
   ptx.text = std::string(buffer.str());
-  ptx.entry = kernel.name;
-  ptx.threads = built.threads;
-  ptx.sharedBytes = built.sharedBytes;
   return ptx;
 }
 

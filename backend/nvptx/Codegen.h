@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "lower/IR.h"
@@ -43,7 +44,10 @@ constexpr int64_t kMaxElementsPerThread = 1024;
 
 // The kernel as LLVM IR text (`hel emit --llvm`).
 std::string emitLLVM(const tir::Kernel& kernel, const Target& target);
-// The kernel as PTX (`hel emit --ptx`, and what runs on the GPU).
-Ptx emitPTX(const tir::Kernel& kernel, const Target& target);
+// The kernel as PTX (`hel emit --ptx`, and what runs on the GPU). Given
+// `sharedLimit`, a kernel that needs more shared memory a program is neither
+// optimized nor emitted: its Ptx has no text, only its entry, threads and
+// sharedBytes (hel tune rejects such candidates without running them).
+Ptx emitPTX(const tir::Kernel& kernel, const Target& target, std::optional<int64_t> sharedLimit = std::nullopt);
 
 }  // namespace hel::nvptx

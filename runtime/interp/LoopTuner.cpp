@@ -246,7 +246,7 @@ class LoopTuner::Session {
       for (size_t i; (i = next++) < candidates.size();) {
         Candidate& candidate = *candidates[i];
         try {
-          candidate.ptx = nvptx::emitPTX(candidate.ir(), gpu->target());
+          candidate.ptx = nvptx::emitPTX(candidate.ir(), gpu->target(), sharedLimit);
           if (candidate.ptx.sharedBytes <= sharedLimit) candidate.gpu = gpu->load(candidate.ptx);
         } catch (const nvptx::Unsupported& unsupported) {
           candidate.compileError = unsupported.message;
