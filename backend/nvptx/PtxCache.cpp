@@ -98,11 +98,11 @@ void PtxCache::store(const std::string& key, const Ptx& ptx) const {
   if (error) fs::remove(temporary, error);
 }
 
-Ptx PtxCache::compile(const tir::Kernel& kernel, const Target& target) const {
+Ptx PtxCache::compile(const tir::Kernel& kernel, const Target& target, std::optional<int64_t> sharedLimit) const {
   std::string key = keyOf(kernel, target);
   if (std::optional<Ptx> cached = load(key)) return *cached;
-  Ptx ptx = emitPTX(kernel, target);
-  store(key, ptx);
+  Ptx ptx = emitPTX(kernel, target, sharedLimit);
+  if (!ptx.text.empty()) store(key, ptx);
   return ptx;
 }
 

@@ -24,8 +24,10 @@ class PtxCache {
   // Writes atomically (a temporary file renamed into place).
   void store(const std::string& key, const Ptx& ptx) const;
 
-  // PTX for `kernel`, from the cache or compiled (and then stored).
-  Ptx compile(const tir::Kernel& kernel, const Target& target) const;
+  // PTX for `kernel`, from the cache or compiled (and then stored). `sharedLimit` as
+  // emitPTX's: a kernel over it is not stored (a cached one is whole, with its
+  // sharedBytes, over the limit or not).
+  Ptx compile(const tir::Kernel& kernel, const Target& target, std::optional<int64_t> sharedLimit = std::nullopt) const;
 
   const std::string& dir() const { return dir_; }
 

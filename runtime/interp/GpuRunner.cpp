@@ -37,8 +37,10 @@ bool GpuRunner::setArch(const std::string& arch, std::string* whyNot) {
   return true;
 }
 
-std::unique_ptr<GpuRunner::Compiled> GpuRunner::compile(const tir::Kernel& kernel) {
-  return load(useCache_ ? cache_.compile(kernel, target_) : nvptx::emitPTX(kernel, target_));
+std::unique_ptr<GpuRunner::Compiled> GpuRunner::compile(const tir::Kernel& kernel) { return load(emit(kernel)); }
+
+nvptx::Ptx GpuRunner::emit(const tir::Kernel& kernel, std::optional<int64_t> sharedLimit) const {
+  return useCache_ ? cache_.compile(kernel, target_, sharedLimit) : nvptx::emitPTX(kernel, target_, sharedLimit);
 }
 
 std::unique_ptr<GpuRunner::Compiled> GpuRunner::load(nvptx::Ptx ptx) {

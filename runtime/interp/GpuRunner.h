@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,10 @@ class GpuRunner {
   // Throws nvptx::Unsupported for an op the GPU backend lacks, and
   // cuda::CudaError when the driver rejects the PTX.
   std::unique_ptr<Compiled> compile(const tir::Kernel& kernel);
-  // compile() in two steps, for the tuner: PTX (nvptx::emitPTX, which may run on any
-  // thread) is loaded here, on the thread that owns the context.
+  // compile() in two steps, which the tuner runs on several threads at once: the PTX
+  // (from the on-disk cache where it is used; `sharedLimit` as nvptx::emitPTX's),
+  // then loaded (the driver's JIT).
+  nvptx::Ptx emit(const tir::Kernel& kernel, std::optional<int64_t> sharedLimit = std::nullopt) const;
   std::unique_ptr<Compiled> load(nvptx::Ptx ptx);
   // Launches over the kernel's grid with `args` for its parameters (the same
   // description the CPU backend takes) and waits. Throws RuntimeError naming

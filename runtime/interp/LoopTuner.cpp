@@ -225,9 +225,10 @@ class LoopTuner::Session {
                          ir.launch.numWarps));
   }
 
-  // PTX for every candidate on `jobs` threads, each also loaded (the driver's JIT)
-  // on the thread that made it, so that loads run side by side too; or the CPU
-  // backend's form.
+  // PTX for every candidate on `jobs` threads (through the on-disk cache, so that
+  // tuning again compiles only new configs), each also loaded (the driver's JIT) on
+  // the thread that made it, so that loads run side by side too; or the CPU backend's
+  // form.
   void compile(const std::vector<Candidate*>& candidates) {
     GpuRunner* gpu = loop_.gpu;
     if (!gpu) {
@@ -246,7 +247,7 @@ class LoopTuner::Session {
       for (size_t i; (i = next++) < candidates.size();) {
         Candidate& candidate = *candidates[i];
         try {
-          candidate.ptx = nvptx::emitPTX(candidate.ir(), gpu->target(), sharedLimit);
+          candidate.ptx = gpu->emit(candidate.ir(), sharedLimit);
           if (candidate.ptx.sharedBytes <= sharedLimit) candidate.gpu = gpu->load(candidate.ptx);
         } catch (const nvptx::Unsupported& unsupported) {
           candidate.compileError = unsupported.message;

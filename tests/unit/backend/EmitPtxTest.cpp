@@ -1,14 +1,19 @@
-// nvptx::emitPTX's shared-memory limit (backend/nvptx/Codegen.h).
+// nvptx::emitPTX's shared-memory limit (backend/nvptx/Codegen.h), and the PTX cache's
+// (backend/nvptx/PtxCache.h).
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "backend/nvptx/Codegen.h"
+#include "backend/nvptx/PtxCache.h"
 #include "lower/IRParser.h"
 
 using namespace hel;
 
-TEST_CASE("a kernel over the shared-memory limit is neither optimized nor emitted") {
-  // A sum over four warps: their partial sums meet in shared memory.
-  SourceFile file("sum.tir", R"(
+namespace {
+
+// A sum over four warps: their partial sums meet in shared memory.
+const char* const kSum = R"(
 kernel @sum(%x: ptr<f32>, %out: ptr<f32>) grid [1 / 1] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
   %offsets = arange {start = 0, end = 1024} : <1024xi32>
   %values = load %x, %offsets : <1024xf32>
@@ -17,9 +22,18 @@ kernel @sum(%x: ptr<f32>, %out: ptr<f32>) grid [1 / 1] {num_warps = 4, num_stage
   store %out, %zero, %total
   return
 }
-)");
+)";
+
+std::unique_ptr<tir::Module> parse(const SourceFile& file) {
   DiagnosticEngine diags([](const Diagnostic& d) { FAIL(DiagnosticEngine::render(d)); });
-  std::unique_ptr<tir::Module> module = tir::parse(file, diags);
+  return tir::parse(file, diags);
+}
+
+}  // namespace
+
+TEST_CASE("a kernel over the shared-memory limit is neither optimized nor emitted") {
+  SourceFile file("sum.tir", kSum);
+  std::unique_ptr<tir::Module> module = parse(file);
   REQUIRE(module);
   nvptx::Target target{"sm_90"};
   nvptx::Ptx full = nvptx::emitPTX(*module->kernels[0], target);
@@ -32,4 +46,26 @@ kernel @sum(%x: ptr<f32>, %out: ptr<f32>) grid [1 / 1] {num_warps = 4, num_stage
   CHECK(over.sharedBytes == full.sharedBytes);
   CHECK(over.threads == full.threads);
   CHECK(over.entry == "sum");
+}
+
+TEST_CASE("the PTX cache stores only whole kernels") {
+  SourceFile file("sum.tir", kSum);
+  std::unique_ptr<tir::Module> module = parse(file);
+  REQUIRE(module);
+  const tir::Kernel& kernel = *module->kernels[0];
+  nvptx::Target target{"sm_90"};
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "hel-ptx-cache-test";
+  std::filesystem::remove_all(dir);
+  nvptx::PtxCache cache(dir.string());
+  std::string key = nvptx::PtxCache::keyOf(kernel, target);
+  CHECK(cache.compile(kernel, target, 0).text.empty());
+  CHECK_FALSE(cache.load(key));  // the cut-short kernel is not stored
+  nvptx::Ptx whole = cache.compile(kernel, target);
+  REQUIRE(cache.load(key));
+  CHECK(cache.load(key)->text == whole.text);
+  // From the cache it comes whole, over the limit or not: sharedBytes tells.
+  nvptx::Ptx cached = cache.compile(kernel, target, 0);
+  CHECK(cached.text == whole.text);
+  CHECK(cached.sharedBytes == whole.sharedBytes);
+  std::filesystem::remove_all(dir);
 }
