@@ -4,6 +4,7 @@
 #include <llvm/Config/llvm-config.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -83,7 +84,9 @@ void PtxCache::store(const std::string& key, const Ptx& ptx) const {
   fs::create_directories(dir_ + "/ptx", error);
   if (error) return;
   std::string path = pathOf(key);
-  std::string temporary = fmt::format("{}.{}.tmp", path, getpid());
+  // Unique to the process and the call: hel tune stores from several threads at once.
+  static std::atomic<uint64_t> stores{0};
+  std::string temporary = fmt::format("{}.{}.{}.tmp", path, getpid(), stores++);
   {
     std::ofstream out(temporary, std::ios::binary);
     out << fmt::format("// hel ptx cache: threads={} shared={} key={} entry={}\n", ptx.threads, ptx.sharedBytes,
