@@ -496,7 +496,24 @@ void DeviceLauncher::launch(Interpreter& interp, const ast::For& loop, const std
     found = cache_.emplace(key, std::move(compiled)).first;
   }
   Compiled& compiled = *found->second;
-  if (options.device.isMeta()) return;
+  if (options.device.isMeta()) {
+    // Nothing runs on shapes only; a tensor with data would be left as it is, and what
+    // the script checks after it would fail for no reason it could see.
+    const tir::Kernel& ir = *compiled.module->kernels[0];
+    size_t pointer = 0;
+    for (size_t i = 0; i < ir.numParams(); ++i) {
+      if (!ir.param(i)->type().isPointer()) continue;
+      const Tensor& tensor = aliases.tensors[compiled.tensorArgs[pointer++]];
+      if (!tensor.isMeta())
+        throw ScriptError{kExitRuntimeError,
+                          DiagnosticEngine::make(diag::GpuKernelFailed, loop.range, kernel.function->name,
+                                                 fmt::format("kernel argument '{}' is a {} tensor, but under "
+                                                             "--device meta kernels run on shapes only: make it with "
+                                                             "device=\"cuda\", which --device meta makes a meta tensor",
+                                                             ir.param(i)->nameHint(), tensor.device().str()))};
+    }
+    return;
+  }
 
   std::vector<cpu::Argument> args;
   for (size_t ordinal : compiled.tensorArgs) {
