@@ -192,9 +192,12 @@ std::vector<int64_t> lastTwoDimsSwapped(size_t rank) {
   return order;
 }
 
-bool readsInputsAsTf32(const Op& dot) {
-  return dot.kind() == OpKind::Dot && dot.operand(0)->type().dtype == DType::Float32 &&
-         dot.operand(1)->type().dtype == DType::Float32 && dot.stringAttr("precision") == "tf32";
+std::string f32DotPrecision(const Op& dot) {
+  bool f32 = dot.kind() == OpKind::Dot && dot.operand(0)->type().dtype == DType::Float32 &&
+             dot.operand(1)->type().dtype == DType::Float32;
+  return f32 ? dot.stringAttr("precision") : "";
 }
+
+bool readsInputsAsTf32(const Op& dot) { return f32DotPrecision(dot) == "tf32"; }
 
 }  // namespace hel::tir

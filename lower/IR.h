@@ -342,8 +342,10 @@ int64_t largestTile(const Kernel& kernel);
 // The permute order of a rank-`rank` tile that swaps its last two dims (a
 // matrix's transpose, batch dims kept).
 std::vector<int64_t> lastTwoDimsSwapped(size_t rank);
-// Whether a dot takes its f32 operands as tf32 (dot_precision="tf32"; for
-// other operand types the precision changes nothing).
+// A dot's precision ("ieee", "tf32" or "tf32x3") where both its operands are
+// f32; empty otherwise (for other operand types the precision changes nothing).
+std::string f32DotPrecision(const Op& dot);
+// Whether a dot takes its f32 operands as tf32 (dot_precision="tf32").
 bool readsInputsAsTf32(const Op& dot);
 
 }  // namespace hel::tir

@@ -84,7 +84,7 @@ std::optional<MmaLayouts> LayoutAssignment::tensorCoreLayouts(const tir::Op& dot
   // f32 with dot_precision="tf32": wgmma's or mma.sync's tf32. "tf32x3" splits
   // each operand in registers, so only mma.sync, whose operands are there.
   bool tf32 = tir::readsInputsAsTf32(dot);
-  bool tf32x3 = a.dtype == DType::Float32 && b.dtype == DType::Float32 && dot.stringAttr("precision") == "tf32x3";
+  bool tf32x3 = tir::f32DotPrecision(dot) == "tf32x3";
   std::optional<std::vector<int64_t>> left = matrixShape(a.shape), right = matrixShape(b.shape);
   if (!left || !right || !(halves || tf32 || tf32x3) || dot.result()->type().dtype != DType::Float32) return std::nullopt;
   int64_t m = (*left)[0], k = (*left)[1], n = (*right)[1];
