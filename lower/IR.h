@@ -297,6 +297,10 @@ struct LaunchConfig {
   int64_t numWarps = 4;
   int64_t numStages = 1;
   std::string pidType = "flat";
+  // Config.indexing: "pointer" keeps loads on per-thread addresses; otherwise
+  // ("", unset, or "block_ptr" / "tensor_descriptor") the GPU backend copies
+  // the tiles of box-shaped loads with TMA where the target has it.
+  std::string indexing;
 };
 
 struct Kernel {

@@ -355,6 +355,8 @@ class Parser {
       (name == "num_warps" ? kernel.launch.numWarps : kernel.launch.numStages) = std::get<int64_t>(attribute.value);
     } else if (name == "pid_type" && std::holds_alternative<std::string>(attribute.value)) {
       kernel.launch.pidType = std::get<std::string>(attribute.value);
+    } else if (name == "indexing" && std::holds_alternative<std::string>(attribute.value)) {
+      kernel.launch.indexing = std::get<std::string>(attribute.value);
     } else {
       fail(diag::TirUnknownKernelAttribute, kernel.location, name);
     }

@@ -109,9 +109,11 @@ class Printer {
                                                  : std::to_string(axis.extent);
       axes.push_back(fmt::format("{} / {}", extent, axis.blockSize));
     }
-    out_ += fmt::format("kernel @{}({}) grid [{}] {{num_warps = {}, num_stages = {}, pid_type = {}}} {{\n",
+    std::string indexing =
+        kernel_.launch.indexing.empty() ? "" : fmt::format(", indexing = {}", quoted(kernel_.launch.indexing));
+    out_ += fmt::format("kernel @{}({}) grid [{}] {{num_warps = {}, num_stages = {}, pid_type = {}{}}} {{\n",
                         kernel_.name, fmt::join(params, ", "), fmt::join(axes, ", "), kernel_.launch.numWarps,
-                        kernel_.launch.numStages, quoted(kernel_.launch.pidType));
+                        kernel_.launch.numStages, quoted(kernel_.launch.pidType), indexing);
     printBlockOps(kernel_.body, 1);
     out_ += "}\n";
     return std::move(out_);

@@ -283,6 +283,7 @@ LoweredLoop Lowering::run(const ast::For& loop) {
   kernel_->launch.numWarps = options_.numWarps;
   kernel_->launch.numStages = options_.numStages;
   kernel_->launch.pidType = options_.pidType;
+  kernel_->launch.indexing = options_.indexing;
 
   IRBuilder builder(kernel_->body);
   b_ = &builder;

@@ -39,6 +39,7 @@ struct DeviceLoopOptions {
   int64_t numWarps = 4;
   int64_t numStages = 1;
   std::string pidType = "flat";
+  std::string indexing;  // Config.indexing; empty when the config leaves it out
   // A permutation of the top-level tile dims: loopOrder[0] varies fastest.
   std::vector<int64_t> loopOrder;
   // With a flat grid over 2+ dims: groups of this many tiles of the fastest dim

@@ -436,6 +436,8 @@ class KernelVerifier {
     if (launch.numWarps < 1 || launch.numStages < 1) return "num_warps and num_stages must be positive";
     const char* const pidTypes[] = {"flat", "xyz", "persistent_blocked", "persistent_interleaved"};
     if (!oneOf(launch.pidType, pidTypes)) return fmt::format("unknown pid_type '{}'", launch.pidType);
+    const char* const indexings[] = {"", "pointer", "block_ptr", "tensor_descriptor"};
+    if (!oneOf(launch.indexing, indexings)) return fmt::format("unknown indexing '{}'", launch.indexing);
     return "";
   }
 

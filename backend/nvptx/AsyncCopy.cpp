@@ -152,6 +152,30 @@ void KernelCodegen::planAsyncCopies() {
       bool swizzled = std::any_of(dots.begin(), dots.end(), [&](const tir::Op* dot) { return layouts_.tensorCoreLayouts(*dot); });
       rings_.push_back({offset, slotBytes, slots, swizzled});
       offset += slots * slotBytes;
+      // TMA fills the ring where every load of the chain reads a box of one tensor map.
+      std::vector<const tir::Value*> loads{next};
+      for (size_t j : chain) loads.push_back(loop.operand(j + 3));
+      std::optional<TensorMap> map;
+      std::unordered_map<const tir::Value*, tir::BoxAccess> boxes;
+      for (const tir::Value* load : loads) {
+        std::optional<tir::BoxAccess> box = tir::boxAccess(*load->definingOp());
+        std::optional<TensorMap> loadMap = box ? tensorMapFor(*load->definingOp(), *box, swizzled) : std::nullopt;
+        if (!loadMap || (map && !(*map == *loadMap))) {
+          map.reset();
+          break;
+        }
+        map = loadMap;
+        boxes.emplace(load, *box);
+      }
+      if (map) {
+        auto found = std::find(tensorMaps_.begin(), tensorMaps_.end(), *map);
+        rings_.back().tensorMap = static_cast<int>(found - tensorMaps_.begin());
+        if (found == tensorMaps_.end()) tensorMaps_.push_back(*map);
+        boxes_.insert(boxes.begin(), boxes.end());
+        std::vector<const tir::Value*> carried;
+        for (size_t j : chain) carried.push_back(body.argument(j + 1));
+        tensorChains_[&loop].push_back(carried);
+      }
       for (const tir::Op* user : users[argument])
         if (user->kind() == tir::OpKind::Permute) {
           ringOf_[user->result()] = ring;
@@ -165,11 +189,50 @@ void KernelCodegen::planAsyncCopies() {
       ringOf_[next] = ring;
       nextOf_[next] = body.argument(chain.back() + 1);
     }
-    // Each iteration commits one group per ring; all but the newest groups of
-    // the S - 2 iterations after this one must be done.
-    if (!chains.empty()) pendingGroups_[&loop] = static_cast<int>(chains.size()) * (ahead - 1);
+    // Each iteration commits one group per cp.async ring; all but the newest
+    // groups of the S - 2 iterations after this one must be done.
+    int copyingChains = static_cast<int>(chains.size() - tensorChains_[&loop].size());
+    if (!chains.empty()) pendingGroups_[&loop] = copyingChains ? copyingChains * (ahead - 1) : -1;
+    if (tensorChains_[&loop].empty()) tensorChains_.erase(&loop);
   });
+  // The mbarriers of TMA rings' slots, after the rings.
+  bool tensorCopies = false;
+  for (Ring& ring : rings_) {
+    if (ring.tensorMap < 0) continue;
+    ring.barriers = offset;
+    offset += 8 * ring.slots;
+    tensorCopies = true;
+  }
+  // Scratch tiles wgmma reads start at multiples of the swizzle atom.
+  if (tensorCopies) offset = (offset + kSwizzleAtomBytes - 1) / kSwizzleAtomBytes * kSwizzleAtomBytes;
   scratchBase_ = offset;
+}
+
+std::optional<TensorMap> KernelCodegen::tensorMapFor(const tir::Op& load, const tir::BoxAccess& box,
+                                                     bool swizzled) const {
+  if (!warpGroupMma_ || !target_.hasTensorMemoryAccess() || kernel_.launch.indexing == "pointer" || !swizzled)
+    return std::nullopt;
+  const tir::Type& type = load.result()->type();
+  const tir::Type& pointer = load.operand(0)->type();
+  std::optional<std::vector<int64_t>> shape = matrixShape(type.shape);
+  int64_t elementBytes = bytesOf(type.dtype);
+  int64_t panelColumns = kPanelBytes / elementBytes;
+  int64_t boxColumns = std::min((*shape)[1], panelColumns);
+  int64_t rowBytes = boxColumns * elementBytes;
+  // TMA swizzles 32-, 64- and 128-byte rows as rings hold them (TensorCore.cpp's swizzledAddress).
+  if (rowBytes != 32 && rowBytes != 64 && rowBytes != 128) return std::nullopt;
+  if (pointer.alignment < 16 || box.rowStride * elementBytes % 16 != 0 || (*shape)[0] % 8 != 0) return std::nullopt;
+  constexpr int64_t kUnboundedRows = (int64_t{1} << 31) - 1;
+  TensorMap map;
+  map.pointerParam = static_cast<int>(load.operand(0)->index());
+  map.dtype = type.dtype;
+  map.columns = static_cast<unsigned long long>(box.columns);
+  map.rows = static_cast<unsigned long long>(box.rows.value_or(kUnboundedRows));
+  map.rowStrideBytes = static_cast<unsigned long long>(box.rowStride * elementBytes);
+  map.boxColumns = static_cast<unsigned>(boxColumns);
+  map.boxRows = static_cast<unsigned>(std::min<int64_t>((*shape)[0], kMaxTensorBoxRows));
+  map.swizzleBytes = static_cast<int>(rowBytes);
+  return map;
 }
 
 llvm::Value* KernelCodegen::ringAddress(const tir::Value* value) {
@@ -180,14 +243,29 @@ llvm::Value* KernelCodegen::ringAddress(const tir::Value* value) {
                                    b_.CreateMul(slot, b_.getInt32(static_cast<uint32_t>(ring.slotBytes)))));
 }
 
+Slots KernelCodegen::ringPosition(const tir::Value* value) const {
+  auto phase = ringPhase_.find(value);
+  if (phase == ringPhase_.end()) return {ringSlot_.at(value)};
+  return {ringSlot_.at(value), phase->second};
+}
+
 void KernelCodegen::asyncCopy(const tir::Op& op) {
   const tir::Value* result = op.result();
   // The body's copy goes to the slot after the one the dot reads now.
   auto carried = nextOf_.find(result);
   uint32_t slots = static_cast<uint32_t>(rings_[ringOf_.at(result)].slots);
-  ringSlot_[result] = carried == nextOf_.end()
+  llvm::Value* slot = carried == nextOf_.end()
                           ? b_.getInt32(static_cast<uint32_t>(firstSlot_.at(result)))
                           : b_.CreateURem(b_.CreateAdd(ringSlot_.at(carried->second), b_.getInt32(1)), b_.getInt32(slots));
+  ringSlot_[result] = slot;
+  if (boxes_.count(result)) {
+    // A TMA ring's fills of one slot alternate between the mbarrier's two phases.
+    ringPhase_[result] = carried == nextOf_.end()
+                             ? b_.getInt32(0)
+                             : b_.CreateXor(ringPhase_.at(carried->second),
+                                            b_.CreateZExt(b_.CreateICmpEQ(slot, b_.getInt32(0)), b_.getInt32Ty()));
+    return tensorCopy(op, slot);
+  }
   const tir::Type& type = result->type();
   const tir::Value* mask = op.operands().size() > 2 ? op.operand(2) : nullptr;
   Layout layout = copyLayout(type);
@@ -213,6 +291,111 @@ void KernelCodegen::asyncCopy(const tir::Op& op) {
     b_.CreateCall(type32, copy, {shared32, source, size});
   }
   asyncInstruction("cp.async.commit_group;");
+}
+
+void KernelCodegen::tensorCopy(const tir::Op& op, llvm::Value* slot) {
+  const tir::Value* result = op.result();
+  const Ring& ring = rings_[ringOf_.at(result)];
+  const TensorMap& map = tensorMaps_[static_cast<size_t>(ring.tensorMap)];
+  const tir::BoxAccess& box = boxes_.at(result);
+  std::vector<int64_t> shape = *matrixShape(result->type().shape);
+  llvm::Type* offsetType = elementType(op.operand(1)->type().dtype);
+  llvm::Value *row, *column;
+  if (box.row) {
+    row = linear(*box.row, offsetType);
+    column = linear(*box.column, offsetType);
+  } else {
+    llvm::Value* origin = linear(box.origin, offsetType);
+    llvm::Value* stride = llvm::ConstantInt::get(offsetType, static_cast<uint64_t>(box.rowStride));
+    row = b_.CreateUDiv(origin, stride);
+    column = b_.CreateURem(origin, stride);
+  }
+  row = b_.CreateSExtOrTrunc(row, b_.getInt32Ty());
+  column = b_.CreateSExtOrTrunc(column, b_.getInt32Ty());
+  // A box whose predicate is false starts past the last column: TMA fills it with zeros.
+  for (const tir::Value* predicate : box.predicates)
+    column = b_.CreateSelect(scalar(predicate), column, b_.getInt32(static_cast<uint32_t>(map.columns)));
+  llvm::Value* barrierAddress = sharedAddress32(slotBarrier(result));
+  llvm::Value* slotAddress = ringAddress(result);
+  llvm::Value* mapAddress = b_.CreatePtrToInt(tensorMapArguments_.at(static_cast<size_t>(ring.tensorMap)), b_.getInt64Ty());
+  llvm::BasicBlock* issue = llvm::BasicBlock::Create(context_, "tma.issue", function_);
+  llvm::BasicBlock* issued = llvm::BasicBlock::Create(context_, "tma.issued", function_);
+  b_.CreateCondBr(b_.CreateICmpEQ(threadId_, b_.getInt32(0)), issue, issued);
+  b_.SetInsertPoint(issue);
+  int64_t bytes = shape[0] * shape[1] * bytesOf(result->type().dtype);
+  auto* expectType = llvm::FunctionType::get(b_.getVoidTy(), {b_.getInt32Ty(), b_.getInt32Ty()}, false);
+  b_.CreateCall(expectType,
+                llvm::InlineAsm::get(expectType,
+                                     "{ .reg .b64 state; mbarrier.arrive.expect_tx.shared::cta.b64 state, [$0], $1; }",
+                                     "r,r,~{memory}", true),
+                {barrierAddress, b_.getInt32(static_cast<uint32_t>(bytes))});
+  auto* copyType = llvm::FunctionType::get(
+      b_.getVoidTy(), {b_.getInt32Ty(), b_.getInt64Ty(), b_.getInt32Ty(), b_.getInt32Ty(), b_.getInt32Ty()}, false);
+  auto* copy = llvm::InlineAsm::get(
+      copyType,
+      "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [$0], [$1, {$2, $3}], [$4];",
+      "r,l,r,r,r,~{memory}", true);
+  // One box per panel of the slot (TensorCore.cpp's swizzledAddress), and per kMaxTensorBoxRows rows.
+  int64_t rowBytes = map.boxColumns * bytesOf(result->type().dtype);
+  for (int64_t panel = 0; panel * map.boxColumns < shape[1]; ++panel)
+    for (int64_t rows = 0; rows < shape[0]; rows += map.boxRows) {
+      llvm::Value* destination =
+          b_.CreateConstGEP1_64(b_.getInt8Ty(), slotAddress, static_cast<uint64_t>(panel * shape[0] * rowBytes + rows * rowBytes));
+      b_.CreateCall(copyType, copy,
+                    {sharedAddress32(destination), mapAddress,
+                     b_.CreateAdd(column, b_.getInt32(static_cast<uint32_t>(panel * map.boxColumns))),
+                     b_.CreateAdd(row, b_.getInt32(static_cast<uint32_t>(rows))), barrierAddress});
+    }
+  b_.CreateBr(issued);
+  b_.SetInsertPoint(issued);
+}
+
+llvm::Value* KernelCodegen::linear(const tir::LinearForm& form, llvm::Type* type) {
+  llvm::Value* sum = llvm::ConstantInt::get(type, static_cast<uint64_t>(form.constant));
+  for (const auto& [value, coefficient] : form.terms)
+    sum = b_.CreateAdd(sum, b_.CreateMul(b_.CreateSExtOrTrunc(scalar(value), type),
+                                         llvm::ConstantInt::get(type, static_cast<uint64_t>(coefficient))));
+  return sum;
+}
+
+llvm::Value* KernelCodegen::slotBarrier(const tir::Value* value) {
+  const Ring& ring = rings_[ringOf_.at(value)];
+  return b_.CreateGEP(b_.getInt8Ty(), shared_,
+                      b_.CreateAdd(b_.getInt32(static_cast<uint32_t>(ring.barriers)),
+                                   b_.CreateMul(ringSlot_.at(value), b_.getInt32(8))));
+}
+
+void KernelCodegen::waitForTensorCopy(const tir::Value* value) {
+  auto* type = llvm::FunctionType::get(b_.getVoidTy(), {b_.getInt32Ty(), b_.getInt32Ty()}, false);
+  // try_wait returns when the phase completes or after a time limit: spin until it has.
+  const char* text =
+      "{\n.reg .pred landed;\nwait:\nmbarrier.try_wait.parity.shared::cta.b64 landed, [$0], $1;\n@!landed bra wait;\n}";
+  b_.CreateCall(type, llvm::InlineAsm::get(type, text, "r,r,~{memory}", true),
+                {sharedAddress32(slotBarrier(value)), ringPhase_.at(value)});
+}
+
+void KernelCodegen::onSlotBarriers(const tir::Op* loop, const std::string& instruction) {
+  std::vector<size_t> rings;
+  for (size_t r = 0; r < rings_.size(); ++r) {
+    if (rings_[r].tensorMap < 0) continue;
+    bool ofLoop = !loop;
+    if (loop)
+      for (const auto& chain : tensorChains_.at(loop)) ofLoop = ofLoop || ringOf_.at(chain[0]) == r;
+    if (ofLoop) rings.push_back(r);
+  }
+  llvm::BasicBlock* first = llvm::BasicBlock::Create(context_, "mbarrier", function_);
+  llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, "mbarrier.done", function_);
+  b_.CreateCondBr(b_.CreateICmpEQ(threadId_, b_.getInt32(0)), first, done);
+  b_.SetInsertPoint(first);
+  auto* type = llvm::FunctionType::get(b_.getVoidTy(), {b_.getInt32Ty()}, false);
+  auto* asm_ = llvm::InlineAsm::get(type, instruction, "r,~{memory}", true);
+  for (size_t r : rings)
+    for (int slot = 0; slot < rings_[r].slots; ++slot)
+      b_.CreateCall(type, asm_,
+                    {sharedAddress32(b_.CreateConstGEP1_64(b_.getInt8Ty(), shared_,
+                                                           static_cast<uint64_t>(rings_[r].barriers + 8 * slot)))});
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
 }
 
 void KernelCodegen::asyncInstruction(const std::string& text) {

@@ -52,6 +52,7 @@ struct Built {
   std::unique_ptr<llvm::Module> module;
   int64_t threads;
   int64_t sharedBytes;
+  std::vector<TensorMap> tensorMaps;
 };
 
 Built build(const tir::Kernel& kernel, const Target& target) {
@@ -65,6 +66,7 @@ Built build(const tir::Kernel& kernel, const Target& target) {
   codegen.emit();
   built.threads = codegen.threads();
   built.sharedBytes = codegen.sharedBytes();
+  built.tensorMaps = codegen.tensorMaps();
   std::string problems;
   llvm::raw_string_ostream stream(problems);
   if (llvm::verifyModule(*built.module, &stream))
@@ -105,6 +107,7 @@ Ptx emitPTX(const tir::Kernel& kernel, const Target& target, std::optional<int64
   ptx.entry = kernel.name;
   ptx.threads = built.threads;
   ptx.sharedBytes = built.sharedBytes;
+  ptx.tensorMaps = built.tensorMaps;
   // Optimizing and emitting take nearly all of the time; a kernel over the limit is
   // known before either.
   if (sharedLimit && built.sharedBytes > *sharedLimit) return ptx;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "lower/IR.h"
 
@@ -21,7 +22,31 @@ struct Target {
   // sm_80, sm_90, or sm_90a: sm_90 with Hopper's arch-specific instructions
   // (wgmma), which only sm_90 chips run.
   std::string arch = "sm_90";
+  // Whether the launcher can encode tensor maps (the driver has
+  // cuTensorMapEncodeTiled): sm_90a kernels then copy box-shaped dot operands
+  // with TMA.
+  bool tensorMaps = true;
   bool hasWarpGroupMma() const { return arch == "sm_90a"; }
+  bool hasTensorMemoryAccess() const { return hasWarpGroupMma() && tensorMaps; }
+};
+
+// A TMA tensor map a kernel takes as a parameter after its own: the address,
+// in global memory, of a 2-D tiled map (CUtensorMap) over the tensor of
+// pointer parameter `pointerParam`, which the launcher encodes with that
+// argument (cuTensorMapEncodeTiled). Zero-filled outside rows x columns.
+struct TensorMap {
+  int pointerParam = 0;
+  DType dtype = DType::Float16;
+  unsigned long long columns = 0, rows = 0;  // elements
+  unsigned long long rowStrideBytes = 0;
+  unsigned boxColumns = 0, boxRows = 0;
+  int swizzleBytes = 128;  // 32, 64 or 128: the 16-byte chunks of a row XOR-ed by row, as rings hold them
+
+  bool operator==(const TensorMap& other) const {
+    return pointerParam == other.pointerParam && dtype == other.dtype && columns == other.columns &&
+           rows == other.rows && rowStrideBytes == other.rowStrideBytes && boxColumns == other.boxColumns &&
+           boxRows == other.boxRows && swizzleBytes == other.swizzleBytes;
+  }
 };
 
 struct Ptx {
@@ -29,6 +54,7 @@ struct Ptx {
   std::string entry;        // the kernel's name in it
   int64_t threads = 128;    // threads per program (block.x)
   int64_t sharedBytes = 0;  // dynamic shared memory per program
+  std::vector<TensorMap> tensorMaps;  // its parameters after the tile IR kernel's, in order
 };
 
 // Thrown for a kernel the backend cannot compile yet (an op it does not

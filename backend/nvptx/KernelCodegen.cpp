@@ -20,6 +20,7 @@ KernelCodegen::KernelCodegen(const tir::Kernel& kernel, llvm::Module& module, co
       module_(module),
       context_(module.getContext()),
       b_(context_),
+      target_(target),
       threadBits_(threadBitsOf(kernel)),
       warpGroupMma_(target.hasWarpGroupMma()),
       layouts_(kernel, threadBits_, warpGroupMma_),
@@ -92,12 +93,15 @@ void KernelCodegen::emit() {
                           op.location};
     }
   });
+  // The rings first: the tensor maps of their TMA copies are parameters too.
+  planAsyncCopies();
   std::vector<llvm::Type*> params;
   for (size_t i = 0; i < kernel_.numParams(); ++i) {
     const tir::Type& type = kernel_.param(i)->type();
     params.push_back(type.isPointer() ? static_cast<llvm::Type*>(llvm::PointerType::get(context_, 1))
                                       : elementType(type.dtype));
   }
+  params.insert(params.end(), tensorMaps_.size(), llvm::PointerType::get(context_, 1));
   auto* fnType = llvm::FunctionType::get(b_.getVoidTy(), params, false);
   function_ = llvm::Function::Create(fnType, llvm::Function::ExternalLinkage, kernel_.name, module_);
   function_->setCallingConv(llvm::CallingConv::PTX_Kernel);
@@ -114,6 +118,14 @@ void KernelCodegen::emit() {
       arg->addAttr(llvm::Attribute::getWithAlignment(context_, llvm::Align(static_cast<uint64_t>(alignment))));
     }
     scalars_[param] = arg;
+  }
+  for (size_t i = 0; i < tensorMaps_.size(); ++i) {
+    llvm::Argument* arg = function_->getArg(static_cast<unsigned>(kernel_.numParams() + i));
+    arg->setName(fmt::format("tensor_map{}", i));
+    arg->addAttr(llvm::Attribute::NoAlias);
+    arg->addAttr(llvm::Attribute::ReadOnly);
+    arg->addAttr(llvm::Attribute::getWithAlignment(context_, llvm::Align(64)));
+    tensorMapArguments_.push_back(arg);
   }
   // Launch bounds: ptxas may use registers for exactly this many threads.
   llvm::NamedMDNode* annotations = module_.getOrInsertNamedMetadata("nvvm.annotations");
@@ -134,7 +146,12 @@ void KernelCodegen::emit() {
   llvm::BasicBlock* entry = llvm::BasicBlock::Create(context_, "entry", function_);
   b_.SetInsertPoint(entry);
   threadId_ = b_.CreateIntrinsic(llvm::Intrinsic::nvvm_read_ptx_sreg_tid_x, {}, {}, nullptr, "tid");
-  planAsyncCopies();
+  if (!tensorMaps_.empty()) {
+    // One arrival (thread 0's, with the bytes to expect) completes each phase of a slot's mbarrier.
+    onSlotBarriers(nullptr, "mbarrier.init.shared::cta.b64 [$0], 1;");
+    asyncInstruction("fence.mbarrier_init.release.cluster;");
+    barrier();
+  }
   emitBlock(kernel_.body);
 }
 
@@ -267,6 +284,7 @@ void KernelCodegen::emitOp(const tir::Op& op) {
       // A ring tile read transposed: the same slot, which the dot reads K-major.
       if (isAsync(op.result())) {
         ringSlot_[op.result()] = ringSlot_.at(op.operand(0));
+        if (ringPhase_.count(op.operand(0))) ringPhase_[op.result()] = ringPhase_.at(op.operand(0));
         return;
       }
       break;
@@ -331,8 +349,8 @@ void KernelCodegen::emitFor(const tir::Op& op) {
   for (size_t i = 0; i < carried; ++i) {
     const tir::Value* argument = body.argument(i + 1);
     layouts.push_back(argument->type().isTile() ? *layouts_.layoutOf(argument) : Layout{});
-    // A tile in a ring is carried as its slot number.
-    inits.push_back(isAsync(argument) ? Slots{ringSlot_.at(op.operand(i + 3))} : get(op.operand(i + 3), layouts.back()));
+    // A tile in a ring is carried as its slot number (and, in a TMA ring, its phase).
+    inits.push_back(isAsync(argument) ? ringPosition(op.operand(i + 3)) : get(op.operand(i + 3), layouts.back()));
   }
   llvm::BasicBlock* preheader = b_.GetInsertBlock();
   llvm::BasicBlock* header = llvm::BasicBlock::Create(context_, "for", function_);
@@ -351,35 +369,57 @@ void KernelCodegen::emitFor(const tir::Op& op) {
       phis[i].push_back(phi);
       current.push_back(phi);
     }
-    if (isAsync(body.argument(i + 1))) ringSlot_[body.argument(i + 1)] = current[0];
-    else define(body.argument(i + 1), current);
+    if (isAsync(body.argument(i + 1))) {
+      ringSlot_[body.argument(i + 1)] = current[0];
+      if (current.size() > 1) ringPhase_[body.argument(i + 1)] = current[1];
+    } else {
+      define(body.argument(i + 1), current);
+    }
   }
   scalars_[body.argument(0)] = iv;
   b_.CreateCondBr(b_.CreateICmpSLT(iv, hi), bodyBlock, exit);
   b_.SetInsertPoint(bodyBlock);
   auto pending = pendingGroups_.find(&op);
   bool async = pending != pendingGroups_.end();
+  auto tensorChains = tensorChains_.find(&op);
   if (async) {
     // This iteration's copies have landed, for every thread; and every thread
     // is done with the slots the body's copies overwrite.
-    asyncInstruction(fmt::format("cp.async.wait_group {};", pending->second));
-    // wgmma reads shared memory through the async proxy, cp.async wrote it through the generic one.
-    if (warpGroupMma_) asyncInstruction("fence.proxy.async.shared::cta;");
+    if (pending->second >= 0) {
+      asyncInstruction(fmt::format("cp.async.wait_group {};", pending->second));
+      // wgmma reads shared memory through the async proxy, cp.async wrote it through the generic one.
+      if (warpGroupMma_) asyncInstruction("fence.proxy.async.shared::cta;");
+    }
+    if (tensorChains != tensorChains_.end())
+      for (const auto& chain : tensorChains->second) waitForTensorCopy(chain[0]);
     barrier();
   }
   emitBlock(body);
   const tir::Op& yield = *body.ops().back();
   std::vector<Slots> next;
   for (size_t i = 0; i < carried; ++i)
-    next.push_back(isAsync(body.argument(i + 1)) ? Slots{ringSlot_.at(yield.operand(i))} : get(yield.operand(i), layouts[i]));
+    next.push_back(isAsync(body.argument(i + 1)) ? ringPosition(yield.operand(i)) : get(yield.operand(i), layouts[i]));
   llvm::BasicBlock* latch = b_.GetInsertBlock();
   iv->addIncoming(b_.CreateAdd(iv, step), latch);
   for (size_t i = 0; i < carried; ++i)
     for (size_t s = 0; s < phis[i].size(); ++s) phis[i][s]->addIncoming(next[i][s], latch);
   b_.CreateBr(header);
   b_.SetInsertPoint(exit);
-  // The copies issued for the iteration after the last are not left in flight.
-  if (async) asyncInstruction("cp.async.wait_group 0;");
+  // The copies issued for the iterations after the last are not left in flight.
+  if (async && pending->second >= 0) asyncInstruction("cp.async.wait_group 0;");
+  if (tensorChains != tensorChains_.end()) {
+    for (const auto& chain : tensorChains->second)
+      for (const tir::Value* carried : chain) waitForTensorCopy(carried);
+    // Nor the slots' mbarriers valid where their memory may be reused; in a
+    // loop nest, they start afresh for the next run of this loop.
+    barrier();
+    onSlotBarriers(&op, "mbarrier.inval.shared::cta.b64 [$0];");
+    if (op.parentBlock()->parentOp()) {
+      onSlotBarriers(&op, "mbarrier.init.shared::cta.b64 [$0], 1;");
+      asyncInstruction("fence.mbarrier_init.release.cluster;");
+      barrier();
+    }
+  }
   for (size_t i = 0; i < carried; ++i) {
     if (isAsync(body.argument(i + 1))) continue;
     Slots result(phis[i].begin(), phis[i].end());

@@ -25,6 +25,7 @@
 #include "backend/nvptx/Layout.h"
 #include "backend/nvptx/LayoutAssignment.h"
 #include "lower/AxisInfo.h"
+#include "lower/BoxAccess.h"
 #include "support/Ops.h"
 
 namespace hel::nvptx {
@@ -33,6 +34,10 @@ namespace hel::nvptx {
 
 // A tile in one thread: slot k holds the element whose index has register bits k.
 using Slots = std::vector<llvm::Value*>;
+
+constexpr int64_t kChunkBytes = 16;         // what one lane of ldmatrix reads: eight 16-bit elements
+constexpr int64_t kPanelBytes = 128;        // the widest swizzle pattern's rows
+constexpr int64_t kMaxTensorBoxRows = 256;  // a TMA box's limit along each dim
 
 class KernelCodegen {
  public:
@@ -43,6 +48,8 @@ class KernelCodegen {
   int64_t sharedBytes() const {
     return std::max(idleSharedBytes_, sharedBytes_ ? scratchBase_ + sharedBytes_ : scratchBase_);
   }
+  // The tensor maps the kernel takes after its own parameters (TMA copies).
+  const std::vector<TensorMap>& tensorMaps() const { return tensorMaps_; }
 
  private:
   // ---- types (KernelCodegen.cpp) ----
@@ -208,6 +215,10 @@ class KernelCodegen {
     // blocked FMA dots read it, whose vector reads need no swizzle to spread
     // over the banks and whose addresses are then constant offsets.
     bool swizzled = true;
+    // Filled by TMA copies: the tensor map (in tensorMaps_) they read, and
+    // where the slots' mbarriers are (8 bytes each); else -1.
+    int tensorMap = -1;
+    int64_t barriers = -1;
   };
   // Finds the loads that copy straight into rings, and places the rings
   // below the scratch space every other shared-memory user takes.
@@ -221,8 +232,27 @@ class KernelCodegen {
   bool isAsync(const tir::Value* value) const { return ringOf_.count(value) != 0; }
   // The address of the ring slot `value` is in now.
   llvm::Value* ringAddress(const tir::Value* value);
-  // A load copied into its ring slot with cp.async, as one commit group.
+  // What a loop carries for a ring tile: its slot, and its phase in a TMA ring.
+  Slots ringPosition(const tir::Value* value) const;
+  // A load copied into its ring slot with cp.async, as one commit group, or
+  // with TMA (tensorCopy) where its ring has a tensor map.
   void asyncCopy(const tir::Op& op);
+  // The tensor map a ring load whose tile is `box` (boxAccess) copies with,
+  // where TMA can: sm_90a, indexing not "pointer", a swizzled ring with rows
+  // of at least 32 bytes, a 16-byte aligned tensor with 16-byte row strides.
+  std::optional<TensorMap> tensorMapFor(const tir::Op& load, const tir::BoxAccess& box, bool swizzled) const;
+  // Thread 0 copies the load's tile with cp.async.bulk.tensor, one box per
+  // panel (and per 256 rows), all completing on the slot's mbarrier.
+  void tensorCopy(const tir::Op& op, llvm::Value* slot);
+  // A linear form of the kernel's scalars, computed in `type`.
+  llvm::Value* linear(const tir::LinearForm& form, llvm::Type* type);
+  // The mbarrier of the TMA ring slot `value` is in now.
+  llvm::Value* slotBarrier(const tir::Value* value);
+  // Waits (every thread) until the TMA copy into `value`'s slot has landed.
+  void waitForTensorCopy(const tir::Value* value);
+  // Thread 0 runs mbarrier `instruction` (with [$0] its address) on every
+  // slot barrier of the TMA rings of `loop` (of every loop, where null).
+  void onSlotBarriers(const tir::Op* loop, const std::string& instruction);
   // An inline PTX instruction with no operands that orders memory (cp.async.*).
   void asyncInstruction(const std::string& text);
   // A counted loop [0, count) in LLVM IR; body(iv, carried) returns the next
@@ -233,6 +263,7 @@ class KernelCodegen {
   llvm::Module& module_;
   llvm::LLVMContext& context_;
   llvm::IRBuilder<> b_;
+  Target target_;
   int threadBits_;
   bool warpGroupMma_;  // the target has wgmma (sm_90a)
   LayoutAssignment layouts_;
@@ -256,8 +287,17 @@ class KernelCodegen {
   // ringOf_ too, at their operand's slot.
   std::unordered_set<const tir::Value*> transposedInRing_;
   std::unordered_map<const tir::Value*, llvm::Value*> ringSlot_;  // the slot number, while emitting
+  // In TMA rings: which fill of its slot (0 or 1, mod 2) the value is: the mbarrier phase to wait for.
+  std::unordered_map<const tir::Value*, llvm::Value*> ringPhase_;
   // Loops that carry tiles in rings -> how many commit groups may stay in flight at the top of an iteration.
   std::unordered_map<const tir::Op*, int> pendingGroups_;
+  // Loops with TMA rings -> each ring's chain of loop-carried tiles, the one
+  // an iteration reads first (at its top, it waits for that one's copy; at
+  // the exit, for every one's).
+  std::unordered_map<const tir::Op*, std::vector<std::vector<const tir::Value*>>> tensorChains_;
+  std::unordered_map<const tir::Value*, tir::BoxAccess> boxes_;  // ring loads copied by TMA
+  std::vector<TensorMap> tensorMaps_;
+  std::vector<llvm::Value*> tensorMapArguments_;  // the kernel's parameters, in order
   // Where the shared memory of conversions, reductions and staging starts (after the rings).
   int64_t scratchBase_ = 0;
   int64_t idleSharedBytes_ = 0;  // used from offset 0 where shared memory is idle

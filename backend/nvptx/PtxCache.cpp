@@ -46,7 +46,8 @@ PtxCache::PtxCache(std::string dir) : dir_(std::move(dir)) {
 }
 
 std::string PtxCache::keyOf(const tir::Kernel& kernel, const Target& target) {
-  return fmt::format("hel {} llvm-{} {}\n{}", buildIdentity(), LLVM_VERSION_STRING, target.arch, tir::print(kernel));
+  return fmt::format("hel {} llvm-{} {}{}\n{}", buildIdentity(), LLVM_VERSION_STRING, target.arch,
+                     target.hasTensorMemoryAccess() ? " tma" : "", tir::print(kernel));
 }
 
 std::string PtxCache::pathOf(const std::string& key) const {
@@ -57,15 +58,27 @@ std::optional<Ptx> PtxCache::load(const std::string& key) const {
   if (dir_.empty()) return std::nullopt;
   std::ifstream in(pathOf(key), std::ios::binary);
   if (!in) return std::nullopt;
-  // Header: the launch facts, then the whole key (so a hash collision misses).
+  // Header: the launch facts, a line per tensor map, then the whole key (so a
+  // hash collision misses).
   std::string header;
   std::getline(in, header);
   Ptx ptx;
-  unsigned long long threads = 0, shared = 0, keyBytes = 0;
+  unsigned long long threads = 0, shared = 0, maps = 0, keyBytes = 0;
   char entry[256] = {};
-  if (std::sscanf(header.c_str(), "// hel ptx cache: threads=%llu shared=%llu key=%llu entry=%255s", &threads, &shared,
-                  &keyBytes, entry) != 4)
+  if (std::sscanf(header.c_str(), "// hel ptx cache: threads=%llu shared=%llu maps=%llu key=%llu entry=%255s", &threads,
+                  &shared, &maps, &keyBytes, entry) != 5)
     return std::nullopt;
+  for (unsigned long long i = 0; i < maps; ++i) {
+    std::getline(in, header);
+    TensorMap map;
+    int dtype = 0;
+    if (std::sscanf(header.c_str(), "// tensor map: param=%d dtype=%d dims=%llux%llu stride=%llu box=%ux%u swizzle=%d",
+                    &map.pointerParam, &dtype, &map.columns, &map.rows, &map.rowStrideBytes, &map.boxColumns,
+                    &map.boxRows, &map.swizzleBytes) != 8)
+      return std::nullopt;
+    map.dtype = static_cast<DType>(dtype);
+    ptx.tensorMaps.push_back(map);
+  }
   std::string storedKey(keyBytes, '\0');
   in.read(storedKey.data(), static_cast<std::streamsize>(keyBytes));
   if (!in || storedKey != key) return std::nullopt;
@@ -89,9 +102,13 @@ void PtxCache::store(const std::string& key, const Ptx& ptx) const {
   std::string temporary = fmt::format("{}.{}.{}.tmp", path, getpid(), stores++);
   {
     std::ofstream out(temporary, std::ios::binary);
-    out << fmt::format("// hel ptx cache: threads={} shared={} key={} entry={}\n", ptx.threads, ptx.sharedBytes,
-                       key.size(), ptx.entry)
-        << key << ptx.text;
+    out << fmt::format("// hel ptx cache: threads={} shared={} maps={} key={} entry={}\n", ptx.threads,
+                       ptx.sharedBytes, ptx.tensorMaps.size(), key.size(), ptx.entry);
+    for (const TensorMap& map : ptx.tensorMaps)
+      out << fmt::format("// tensor map: param={} dtype={} dims={}x{} stride={} box={}x{} swizzle={}\n",
+                         map.pointerParam, static_cast<int>(map.dtype), map.columns, map.rows, map.rowStrideBytes,
+                         map.boxColumns, map.boxRows, map.swizzleBytes);
+    out << key << ptx.text;
     if (!out) {
       fs::remove(temporary, error);
       return;

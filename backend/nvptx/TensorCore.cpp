@@ -35,9 +35,6 @@
 namespace hel::nvptx {
 namespace {
 
-constexpr int64_t kChunkBytes = 16;  // what one lane of ldmatrix reads: eight 16-bit elements
-constexpr int64_t kPanelBytes = 128;  // the widest swizzle pattern's rows
-
 // The elements of a 2-D tile held in `layout` that one vector access moves, in
 // the swizzled tile that stores it (or its transpose, `transpose`): slots
 // consecutive along a stored row (the layout's lowest bits of that dim are

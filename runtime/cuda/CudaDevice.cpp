@@ -260,6 +260,39 @@ void CudaDevice::copy(void* to, const void* from, size_t bytes) {
        static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(from)), bytes);
 }
 
+// ---- tensor maps -------------------------------------------------------------------
+
+bool CudaDevice::hasTensorMaps() const {
+  return properties_.computeMajor >= 9 && driver_.cuTensorMapEncodeTiled.fn && driver_.cuMemcpyHtoD.fn;
+}
+
+CUdeviceptr CudaDevice::tensorMap(const TensorMapDescription& description) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = tensorMaps_.find(description);
+  if (found != tensorMaps_.end()) return found->second;
+  checkUsable();
+  CUtensorMap map{};
+  unsigned long long dims[2] = {description.columns, description.rows};
+  unsigned long long strides[1] = {description.rowStrideBytes};
+  unsigned box[2] = {description.boxColumns, description.boxRows};
+  unsigned elementStrides[2] = {1, 1};
+  constexpr int kInterleaveNone = 0, kL2Promotion256B = 3, kOutOfBoundsZero = 0;
+  call(driver_.cuTensorMapEncodeTiled, &map, description.dataType, 2u, const_cast<void*>(description.address), dims,
+       strides, box, elementStrides, kInterleaveNone, description.swizzle, kL2Promotion256B, kOutOfBoundsZero);
+  // Maps are never freed or rewritten: a kernel still running may read any of them.
+  constexpr size_t kMapsPerBlock = 512;
+  if (tensorMapsLeft_ == 0) {
+    call(driver_.cuMemAlloc, &tensorMapBlock_, kMapsPerBlock * sizeof(CUtensorMap));
+    tensorMapsLeft_ = kMapsPerBlock;
+  }
+  CUdeviceptr address = tensorMapBlock_;
+  call(driver_.cuMemcpyHtoD, address, static_cast<const void*>(&map), sizeof(CUtensorMap));
+  tensorMapBlock_ += sizeof(CUtensorMap);
+  --tensorMapsLeft_;
+  tensorMaps_.emplace(description, address);
+  return address;
+}
+
 // ---- kernels ---------------------------------------------------------------------------
 
 CUmodule CudaDevice::loadModule(const std::string& ptx) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -58,6 +59,21 @@ std::vector<DeviceProperties> listDevices(std::string* whyNot);
 
 struct Dim3 {
   unsigned x = 1, y = 1, z = 1;
+};
+
+// A 2-D tiled TMA tensor map (cuTensorMapEncodeTiled's arguments; CU_TENSOR_MAP_* values).
+struct TensorMapDescription {
+  int dataType = 0;
+  const void* address = nullptr;
+  unsigned long long columns = 0, rows = 0;  // elements
+  unsigned long long rowStrideBytes = 0;
+  unsigned boxColumns = 0, boxRows = 0;
+  int swizzle = 0;
+
+  auto fields() const {
+    return std::tie(dataType, address, columns, rows, rowStrideBytes, boxColumns, boxRows, swizzle);
+  }
+  bool operator<(const TensorMapDescription& other) const { return fields() < other.fields(); }
 };
 
 // A kernel of a loaded module, with the attributes that decide whether a launch fits.
@@ -111,6 +127,15 @@ class CudaDevice {
   // Copies `bytes` from `from` to `to`, both GPU memory (device or managed), on the GPU:
   // ordered like a launch, and it does not wait.
   void copy(void* to, const void* from, size_t bytes);
+
+  // ---- tensor maps -----------------------------------------------------------------
+  // Whether kernels may take TMA tensor maps: a GPU of compute capability 9.0 or more,
+  // and a driver that encodes them.
+  bool hasTensorMaps() const;
+  // The address, in device memory, of the tensor map `description` encodes; each
+  // distinct one is encoded and copied once, and kept for the device's life, so launches
+  // with the same tensors reuse it. Throws CudaError where the driver rejects it.
+  CUdeviceptr tensorMap(const TensorMapDescription& description);
 
   // ---- kernels ---------------------------------------------------------------------
   // The kernel `name` of the module built from `ptx`. Each PTX text is loaded once, the
@@ -166,6 +191,9 @@ class CudaDevice {
   CUresult faultCode_ = CUDA_SUCCESS;
   CUdeviceptr l2Buffer_ = 0;
   size_t l2BufferBytes_ = 0;
+  std::map<TensorMapDescription, CUdeviceptr> tensorMaps_;
+  CUdeviceptr tensorMapBlock_ = 0;  // where the next map goes, in blocks of device memory
+  size_t tensorMapsLeft_ = 0;       // in the current block
 };
 
 // Times GPU work between start() and stop() with CUDA events on the device's stream, for

@@ -86,6 +86,8 @@ const char* Driver::resolve() {
   // The v1 symbol of the same name takes a CUdevice instead of a CUmemLocation, so
   // only the _v2 one will do.
   resolveEntry(library_, cuMemPrefetchAsync, {"cuMemPrefetchAsync_v2"});
+  resolveEntry(library_, cuTensorMapEncodeTiled, {"cuTensorMapEncodeTiled"});
+  resolveEntry(library_, cuMemcpyHtoD, {"cuMemcpyHtoD_v2"});
   return nullptr;
 }
 

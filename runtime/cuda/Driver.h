@@ -28,6 +28,10 @@ using CUmodule = struct CUmod_st*;
 using CUfunction = struct CUfunc_st*;
 using CUevent = struct CUevent_st*;
 using CUstream = struct CUstream_st*;
+// The opaque TMA descriptor cuTensorMapEncodeTiled writes.
+struct alignas(64) CUtensorMap {
+  unsigned long long opaque[16];
+};
 struct CUmemLocation {
   int type;  // CUmemLocationType
   int id;
@@ -185,6 +189,13 @@ class Driver {
   // Optional (CUDA 12.2 drivers and later): fn is null where absent. Prefetching is only
   // a hint, so hel does without it.
   Entry<CUresult(CUdeviceptr, size_t, CUmemLocation, unsigned, CUstream)> cuMemPrefetchAsync;
+  // Optional (CUDA 12.0 drivers and later): without them kernels copy without TMA.
+  // cuTensorMapEncodeTiled(map, data type, rank, address, dims, byte strides, box
+  // dims, element strides, interleave, swizzle, L2 promotion, out-of-bounds fill).
+  Entry<CUresult(CUtensorMap*, int, unsigned, void*, const unsigned long long*, const unsigned long long*,
+                 const unsigned*, const unsigned*, int, int, int, int)>
+      cuTensorMapEncodeTiled;
+  Entry<CUresult(CUdeviceptr, const void*, size_t)> cuMemcpyHtoD;
 
  private:
   explicit Driver(void* library) : library_(library) {}

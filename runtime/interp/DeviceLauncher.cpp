@@ -325,6 +325,7 @@ class LoopLowering {
     if (auto warps = field("num_warps"); warps && warps->isInt()) options.numWarps = warps->asInt();
     if (auto stages = field("num_stages"); stages && stages->isInt()) options.numStages = stages->asInt();
     if (auto pid = field("pid_type"); pid && pid->isStr()) options.pidType = pid->asStr();
+    if (auto indexing = field("indexing"); indexing && indexing->isStr()) options.indexing = indexing->asStr();
     if (auto groups = field("l2_groupings"); groups) {
       std::vector<Value> values = groups->isInt() ? std::vector<Value>{*groups} : interp_.iterate(*groups, call_.callRange);
       if (!values.empty() && values[0].isInt()) options.l2Grouping = values[0].asInt();

@@ -7,6 +7,19 @@
 #include "runtime/interp/LaunchTiming.h"
 
 namespace hel::interp {
+namespace {
+
+// CU_TENSOR_MAP_DATA_TYPE_* of the element types rings hold.
+int tensorMapDataType(DType dtype) {
+  switch (dtype) {
+    case DType::Float16: return 6;
+    case DType::BFloat16: return 9;
+    case DType::Float32: return 7;
+    default: throw std::logic_error("internal compiler error: a tensor map of " + std::string(dtypeName(dtype)));
+  }
+}
+
+}  // namespace
 
 std::unique_ptr<GpuRunner> GpuRunner::create(std::string* whyNot) {
   cuda::CudaDevice* device = cuda::CudaDevice::get(whyNot);
@@ -21,6 +34,7 @@ GpuRunner::GpuRunner(cuda::CudaDevice& device) : device_(device) {
   const cuda::DeviceProperties& chip = device.properties();
   int version = chip.computeMajor * 10 + chip.computeMinor;
   target_.arch = version == 90 ? "sm_90a" : version > 90 ? "sm_90" : "sm_80";
+  target_.tensorMaps = device.hasTensorMaps();
 }
 
 bool GpuRunner::setArch(const std::string& arch, std::string* whyNot) {
@@ -100,6 +114,22 @@ void GpuRunner::launch(const Compiled& compiled, const tir::Kernel& kernel, cons
       }
     }
     params.push_back(&slot);
+  }
+  // The tensor maps of its TMA copies, over the tensors of their pointer parameters.
+  std::vector<cuda::CUdeviceptr> maps;
+  maps.reserve(compiled.ptx.tensorMaps.size());
+  for (const nvptx::TensorMap& map : compiled.ptx.tensorMaps) {
+    cuda::TensorMapDescription description;
+    description.dataType = tensorMapDataType(map.dtype);
+    description.address = args.at(static_cast<size_t>(map.pointerParam)).data;
+    description.columns = map.columns;
+    description.rows = map.rows;
+    description.rowStrideBytes = map.rowStrideBytes;
+    description.boxColumns = map.boxColumns;
+    description.boxRows = map.boxRows;
+    description.swizzle = map.swizzleBytes == 128 ? 3 : map.swizzleBytes == 64 ? 2 : 1;  // CU_TENSOR_MAP_SWIZZLE_*
+    maps.push_back(device_.tensorMap(description));
+    params.push_back(&maps.back());
   }
   unsigned grid[3] = {1, 1, 1};
   for (size_t axis = 0; axis < kernel.launch.grid.size() && axis < 3; ++axis) {

@@ -69,3 +69,27 @@ TEST_CASE("the PTX cache stores only whole kernels") {
   CHECK(cached.sharedBytes == whole.sharedBytes);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("the PTX cache keeps a kernel's tensor maps") {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "hel-ptx-cache-maps-test";
+  std::filesystem::remove_all(dir);
+  nvptx::PtxCache cache(dir.string());
+  nvptx::Ptx ptx;
+  ptx.text = "// PTX\n";
+  ptx.entry = "matmul";
+  ptx.threads = 256;
+  ptx.sharedBytes = 99328;
+  nvptx::TensorMap x{0, DType::Float16, 4000, 4000, 8000, 64, 128, 128};
+  nvptx::TensorMap y{1, DType::BFloat16, 136, 2147483647, 272, 32, 256, 64};
+  ptx.tensorMaps = {x, y};
+  cache.store("key", ptx);
+  std::optional<nvptx::Ptx> loaded = cache.load("key");
+  REQUIRE(loaded);
+  CHECK(loaded->text == ptx.text);
+  CHECK(loaded->threads == 256);
+  CHECK(loaded->sharedBytes == 99328);
+  REQUIRE(loaded->tensorMaps.size() == 2);
+  CHECK(loaded->tensorMaps[0] == x);
+  CHECK(loaded->tensorMaps[1] == y);
+  std::filesystem::remove_all(dir);
+}

@@ -114,3 +114,18 @@ TEST_CASE("parse errors point at line and column") {
   REQUIRE(!badKernel.errors.empty());
   CHECK_THAT(badKernel.errors[0], Catch::Contains("unknown kernel attribute 'warps'"));
 }
+
+TEST_CASE("a kernel's indexing prints and parses back, and only Config's values verify") {
+  const std::string text =
+      "kernel @k(%p: ptr<f32>) grid [128 / 32] {num_warps = 4, num_stages = 1, pid_type = \"flat\", "
+      "indexing = \"pointer\"} {\n  return\n}\n";
+  testing::Parsed parsed = testing::parseText(text);
+  REQUIRE(parsed.errors.empty());
+  CHECK(parsed.module->kernels[0]->launch.indexing == "pointer");
+  CHECK(print(*parsed.module) == text);
+  testing::Parsed unknown = testing::parseText(
+      "kernel @k(%p: ptr<f32>) grid [128 / 32] {num_warps = 4, num_stages = 1, pid_type = \"flat\", "
+      "indexing = \"tma\"} {\n  return\n}\n");
+  REQUIRE(!unknown.errors.empty());
+  CHECK_THAT(unknown.errors[0], Catch::Contains("unknown indexing 'tma'"));
+}
