@@ -299,6 +299,33 @@ TEST_CASE("a kernel can use more than 48 KiB of dynamic shared memory") {
   device->free(out);
 }
 
+TEST_CASE("tensor maps are encoded once per description, and bad ones are refused") {
+  CudaDevice* device = gpuOrSkip();
+  if (!device) return;
+  if (!device->hasTensorMaps()) {
+    WARN("skipped: the GPU or driver has no TMA");
+    return;
+  }
+  void* data = device->allocateManaged(4096 * 4096 * 2);
+  hel::cuda::TensorMapDescription description;
+  description.dataType = 6;  // f16
+  description.address = data;
+  description.columns = description.rows = 4096;
+  description.rowStrideBytes = 8192;
+  description.boxColumns = 64;
+  description.boxRows = 128;
+  description.swizzle = 3;  // 128 bytes
+  hel::cuda::CUdeviceptr first = device->tensorMap(description);
+  CHECK(first % 64 == 0);
+  CHECK(device->tensorMap(description) == first);
+  description.boxRows = 256;
+  hel::cuda::CUdeviceptr second = device->tensorMap(description);
+  CHECK(second != first);
+  description.boxRows = 512;  // over TMA's 256
+  CHECK_THROWS_AS(device->tensorMap(description), hel::cuda::CudaError);
+  device->free(data);
+}
+
 TEST_CASE("CUDA events time a kernel, with the L2 flushed before it") {
   CudaDevice* device = gpuOrSkip();
   if (!device) return;
