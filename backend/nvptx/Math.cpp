@@ -224,6 +224,11 @@ llvm::Value* KernelCodegen::unary(const tir::Op& op, UnaryOp kind, DType dtype, 
   }
 }
 
+llvm::Value* KernelCodegen::contractible(llvm::Value* result) {
+  if (auto* instruction = llvm::dyn_cast<llvm::Instruction>(result)) instruction->setHasAllowContract(true);
+  return result;
+}
+
 llvm::Value* KernelCodegen::binary(const tir::Op& op, BinaryOp kind, DType dtype, llvm::Value* a, llvm::Value* c) {
   llvm::Type* type = a->getType();
   if (isFloating(dtype)) {
@@ -232,9 +237,12 @@ llvm::Value* KernelCodegen::binary(const tir::Op& op, BinaryOp kind, DType dtype
     llvm::Type* ft = x->getType();
     llvm::Value* r = nullptr;
     switch (kind) {
-      case BinaryOp::Add: r = b_.CreateFAdd(x, y); break;
-      case BinaryOp::Sub: r = b_.CreateFSub(x, y); break;
-      case BinaryOp::Mul: r = b_.CreateFMul(x, y); break;
+      // The user's products and sums may fuse into FMAs (as nvcc's --fmad and
+      // Triton's enable_fp_fusion do): one rounding instead of two, one
+      // instruction (softmax's x * scale - max). Math.cpp's own formulas do not.
+      case BinaryOp::Add: r = contractible(b_.CreateFAdd(x, y)); break;
+      case BinaryOp::Sub: r = contractible(b_.CreateFSub(x, y)); break;
+      case BinaryOp::Mul: r = contractible(b_.CreateFMul(x, y)); break;
       case BinaryOp::Div: r = divide(x, y); break;
       case BinaryOp::FloorDiv: r = b_.CreateIntrinsic(llvm::Intrinsic::floor, {ft}, {b_.CreateFDiv(x, y)}); break;
       case BinaryOp::Mod: {

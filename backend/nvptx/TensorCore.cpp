@@ -221,6 +221,17 @@ llvm::Value* KernelCodegen::matrixDescriptor(llvm::Value* tile, int64_t rowBytes
 }
 
 llvm::Value* KernelCodegen::packHalves(llvm::Value* low, llvm::Value* high, DType dtype) {
+  // Two f32 values rounded to 16 bits (softmax's p for its second dot): one
+  // cvt of the pair (sm_80+) instead of a cvt each and a move to pack them.
+  auto* lowRounded = llvm::dyn_cast<llvm::FPTruncInst>(low);
+  auto* highRounded = llvm::dyn_cast<llvm::FPTruncInst>(high);
+  if (lowRounded && highRounded && lowRounded->getSrcTy()->isFloatTy() && highRounded->getSrcTy()->isFloatTy()) {
+    auto* type = llvm::FunctionType::get(b_.getInt32Ty(), {b_.getFloatTy(), b_.getFloatTy()}, false);
+    std::string text = fmt::format("cvt.rn.{}x2.f32 $0, $1, $2;", dtype == DType::BFloat16 ? "bf16" : "f16");
+    // The first source goes to the upper half.
+    return b_.CreateCall(type, llvm::InlineAsm::get(type, text, "=r,f,f", false),
+                         {highRounded->getOperand(0), lowRounded->getOperand(0)});
+  }
   llvm::Type* pair = llvm::FixedVectorType::get(elementType(dtype), 2);
   llvm::Value* vector = b_.CreateInsertElement(llvm::UndefValue::get(pair), low, uint64_t{0});
   return b_.CreateBitCast(b_.CreateInsertElement(vector, high, uint64_t{1}), b_.getInt32Ty());
