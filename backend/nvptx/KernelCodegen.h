@@ -87,8 +87,9 @@ class KernelCodegen {
   llvm::Value* unary(const tir::Op& op, UnaryOp kind, DType dtype, llvm::Value* x);
   llvm::Value* binary(const tir::Op& op, BinaryOp kind, DType dtype, llvm::Value* a, llvm::Value* c);
   llvm::Value* cast(llvm::Value* x, DType from, DType to);
-  // `result` (an f32 add, sub or mul) with LLVM's contract flag: it may fuse into an FMA.
-  llvm::Value* contractible(llvm::Value* result);
+  // `result` (an add, sub or mul of `dtype`) with LLVM's contract flag where
+  // dtype is f32 or f64: it may fuse into an FMA.
+  llvm::Value* contractible(llvm::Value* result, DType dtype);
   llvm::Value* elementwise(const tir::Op& op, const std::vector<llvm::Value*>& operands);
   llvm::Value* toFloat(llvm::Value* x, DType dtype);    // f16/bf16 -> f32
   llvm::Value* fromFloat(llvm::Value* x, DType dtype);  // f32 -> f16/bf16

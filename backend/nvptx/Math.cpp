@@ -224,8 +224,9 @@ llvm::Value* KernelCodegen::unary(const tir::Op& op, UnaryOp kind, DType dtype, 
   }
 }
 
-llvm::Value* KernelCodegen::contractible(llvm::Value* result) {
-  if (auto* instruction = llvm::dyn_cast<llvm::Instruction>(result)) instruction->setHasAllowContract(true);
+llvm::Value* KernelCodegen::contractible(llvm::Value* result, DType dtype) {
+  auto* instruction = llvm::dyn_cast<llvm::Instruction>(result);
+  if (instruction && (dtype == DType::Float32 || dtype == DType::Float64)) instruction->setHasAllowContract(true);
   return result;
 }
 
@@ -237,12 +238,13 @@ llvm::Value* KernelCodegen::binary(const tir::Op& op, BinaryOp kind, DType dtype
     llvm::Type* ft = x->getType();
     llvm::Value* r = nullptr;
     switch (kind) {
-      // The user's products and sums may fuse into FMAs (as nvcc's --fmad and
-      // Triton's enable_fp_fusion do): one rounding instead of two, one
-      // instruction (softmax's x * scale - max). Math.cpp's own formulas do not.
-      case BinaryOp::Add: r = contractible(b_.CreateFAdd(x, y)); break;
-      case BinaryOp::Sub: r = contractible(b_.CreateFSub(x, y)); break;
-      case BinaryOp::Mul: r = contractible(b_.CreateFMul(x, y)); break;
+      // The user's f32/f64 products and sums may fuse into FMAs (as nvcc's
+      // --fmad and Triton's enable_fp_fusion do): one rounding instead of two,
+      // one instruction (softmax's x * scale - max). Not f16/bf16 ones, which
+      // PyTorch rounds after each op; nor Math.cpp's own formulas.
+      case BinaryOp::Add: r = contractible(b_.CreateFAdd(x, y), dtype); break;
+      case BinaryOp::Sub: r = contractible(b_.CreateFSub(x, y), dtype); break;
+      case BinaryOp::Mul: r = contractible(b_.CreateFMul(x, y), dtype); break;
       case BinaryOp::Div: r = divide(x, y); break;
       case BinaryOp::FloorDiv: r = b_.CreateIntrinsic(llvm::Intrinsic::floor, {ft}, {b_.CreateFDiv(x, y)}); break;
       case BinaryOp::Mod: {
