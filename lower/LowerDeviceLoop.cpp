@@ -28,6 +28,32 @@ template <typename... Args>
   throw CompileError{DiagnosticEngine::make(id, range, args...)};
 }
 
+// Which of a device loop's targets (`for tile_b, tile_m in ...`: by position)
+// a nested loop's end depends on through an attribute (`hl.tile(0,
+// tile_m.begin)`): later tiles of those dims run longer.
+std::vector<bool> targetsBoundingNestedLoops(const ast::For& loop) {
+  std::vector<std::string> names;
+  if (auto* name = ast::dynCast<ast::Name>(loop.target.get())) names.push_back(name->id);
+  else if (auto* tuple = ast::dynCast<ast::Tuple>(loop.target.get()))
+    for (const auto& element : tuple->elts)
+      names.push_back(ast::dynCast<ast::Name>(element.get()) ? ast::cast<ast::Name>(*element).id : "");
+  std::vector<bool> bounding(names.size(), false);
+  std::function<void(const ast::Node&)> markAttributes = [&](const ast::Node& node) {
+    if (auto* attribute = ast::dynCast<ast::Attribute>(&node))
+      if (auto* of = ast::dynCast<ast::Name>(attribute->value.get()))
+        for (size_t i = 0; i < names.size(); ++i) bounding[i] = bounding[i] || names[i] == of->id;
+    ast::forEachChild(node, markAttributes);
+  };
+  std::function<void(const ast::Node&)> visit = [&](const ast::Node& node) {
+    if (auto* nested = ast::dynCast<ast::For>(&node))
+      if (auto* call = ast::dynCast<ast::Call>(nested->iter.get()); call && !call->args.empty())
+        markAttributes(*call->args.back());
+    ast::forEachChild(node, visit);
+  };
+  for (const auto& statement : loop.body) visit(*statement);
+  return bounding;
+}
+
 // One tile of a device loop: a range [begin, begin + blockSize) of one dim.
 struct Tile {
   std::string name;
@@ -337,11 +363,18 @@ LoweredLoop Lowering::run(const ast::For& loop) {
       }
     return pids;
   };
+  // Where a nested loop runs longer for later tiles of a dim (causal
+  // attention's keys up to the query tile), the programs take that dim's
+  // tiles last first: the shortest ones then end the grid, not the longest
+  // (less of the GPU idle at the end; FlashAttention orders its causal grid so).
+  std::vector<bool> reversed = targetsBoundingNestedLoops(loop);
+  reversed.resize(tiles.size(), false);
   // One program's work: its tiles, the loop variables, the body.
   auto emitProgram = [&](const std::vector<tir::Value*>& pids) {
     for (size_t d = 0; d < tiles.size(); ++d) {
       Tile& tile = tiles_[tiles[d]];
-      tir::Value* begin = b_->binary(BinaryOp::Mul, pids[d], b_->index(tile.blockSize));
+      tir::Value* pid = reversed[d] ? b_->binary(BinaryOp::Sub, b_->index(counts[d] - 1), pids[d]) : pids[d];
+      tir::Value* begin = b_->binary(BinaryOp::Mul, pid, b_->index(tile.blockSize));
       defineTile(tiles[d], begin, /*offsetBegin=*/true);
     }
     // Bind the loop variables.
