@@ -176,7 +176,9 @@ bool collectMask(const Value* mask, const std::vector<size_t>& dims, MaskTerms& 
         return collectMask(op->operand(0), dims, terms) && collectMask(op->operand(1), dims, terms);
       if (kind != BinaryOp::Lt) return false;
       std::optional<Affine> index = affineTile(op->operand(0)), limit = affineTile(op->operand(1));
-      if (!index || !limit || !limit->uniform() || !limit->origin.isConstant()) return false;
+      // (A bound of 0 or less masks every element: a loop that runs no iteration.)
+      if (!index || !limit || !limit->uniform() || !limit->origin.isConstant() || limit->origin.constant <= 0)
+        return false;
       std::optional<size_t> along;
       for (size_t d = 0; d < index->coefficients.size(); ++d) {
         if (index->coefficients[d] == 0) continue;

@@ -398,6 +398,8 @@ class LoopTuner::Session {
       record(candidate, time.reps == 0 ? Outcome::Slow : Outcome::Ok, time.medianMs, "");
     } catch (const cuda::CudaError& error) {
       record(candidate, Outcome::Faulted, 0, error.what());
+      // Only a fault leaves the GPU unusable, not a launch the driver refused.
+      if (!error.isFault()) return;
       if (settings_.onDeviceLost) settings_.onDeviceLost();
       throw;
     } catch (const RuntimeError& error) {

@@ -179,6 +179,15 @@ std::vector<LoopConfig> SearchSpace::heuristicSeeds(const LoopConfig& defaults) 
     return std::any_of(shape_.dims.begin(), shape_.dims.end(), [&](const TileDim& dim) { return dim.dotRole == role; });
   };
   if (shape_.dotInLoops && hasRole(DotRole::M) && hasRole(DotRole::N)) {
+    // Batch grid dims slowest: the programs running together are then one
+    // batch's (attention's head's), which share its b (keys and values) in L2.
+    std::vector<int64_t> batchLast;
+    for (bool batch : {false, true})
+      for (size_t i = 0, grid = 0; i < shape_.dims.size(); ++i)
+        if (shape_.dims[i].grid) {
+          if ((shape_.dims[i].dotRole == DotRole::Batch) == batch) batchLast.push_back(static_cast<int64_t>(grid));
+          ++grid;
+        }
     struct DotTile {
       int64_t m, n, k, warps, stages;
     };
@@ -206,6 +215,7 @@ std::vector<LoopConfig> SearchSpace::heuristicSeeds(const LoopConfig& defaults) 
       }
       c.numWarps = tile.warps;
       c.numStages = tile.stages;
+      if (!loopOrders_.empty()) c.loopOrder = batchLast;
       add(c);
       // The two-warpgroup tiles also with programs grouped for L2 reuse: on a
       // large dot the stripes of a and b that one wave reads overflow L2 otherwise.

@@ -140,3 +140,28 @@ TEST_CASE("box-access: linear forms divide exactly or not at all") {
   CHECK(form.plus(form, -1).constant == 0);
   CHECK(form.times(0).terms.empty());
 }
+
+TEST_CASE("box-access: a bound that masks every element is no box") {
+  // A loop over the keys before the first query tile runs no iteration; its
+  // pipelined loads are all masked off (index < 0), and a tensor map of 0 rows
+  // would be refused.
+  auto parsed = testing::parseText(R"(kernel @k(%x: ptr<f16, align 16>) grid [1 / 1] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
+  %0 = arange {start = 0, end = 64} : <64xi32>
+  %1 = const {value = 64} : <64xi32>
+  %2 = mul %0, %1 : <64xi32>
+  %3 = expand_dims %2 {axis = 1} : <64x1xi32>
+  %4 = broadcast %3 : <64x64xi32>
+  %5 = expand_dims %0 {axis = 0} : <1x64xi32>
+  %6 = broadcast %5 : <64x64xi32>
+  %7 = add %4, %6 : <64x64xi32>
+  %8 = const {value = 0} : <64xi32>
+  %9 = lt %0, %8 : <64xi1>
+  %10 = expand_dims %9 {axis = 1} : <64x1xi1>
+  %11 = broadcast %10 : <64x64xi1>
+  %12 = load %x, %7, %11 : <64x64xf16>
+  return
+}
+)");
+  REQUIRE(parsed.errors.empty());
+  CHECK(!boxAccess(*loadsOf(*parsed.module->kernels[0])[0]));
+}
