@@ -15,7 +15,9 @@ class PatternSearch {
   SearchResult run(const std::vector<LoopConfig>& seeds) {
     std::vector<LoopConfig> start;
     for (const LoopConfig& seed : seeds) start.push_back(space_.clamp(seed));
-    std::optional<LoopConfig> from = bestOf(start);
+    // The seeds are measured even past the deadline: a loop reached with no
+    // time left still gets the best of them.
+    std::optional<LoopConfig> from = bestOf(start, /*seeds=*/true);
     if (from) descend(*from);
     for (int restart = 0; restart < settings_.restarts && !exhausted(); ++restart) {
       from = bestOf({space_.random(rng_)});
@@ -30,14 +32,15 @@ class PatternSearch {
            (settings_.deadline && std::chrono::steady_clock::now() >= *settings_.deadline);
   }
 
-  // Evaluates those of `configs` not seen before (as many as the candidate limit allows)
-  // and returns the cheapest of all of them that can be used.
-  std::optional<LoopConfig> bestOf(const std::vector<LoopConfig>& configs) {
+  // Evaluates those of `configs` not seen before (as many as the candidate limit allows;
+  // past the deadline none, unless they are the `seeds`) and returns the cheapest of all
+  // of them that can be used.
+  std::optional<LoopConfig> bestOf(const std::vector<LoopConfig>& configs, bool seeds = false) {
     std::vector<LoopConfig> fresh;
     for (const LoopConfig& config : configs)
       if (!costs_.count(config) && std::find(fresh.begin(), fresh.end(), config) == fresh.end()) fresh.push_back(config);
     size_t room = static_cast<size_t>(std::max(0, settings_.maxCandidates - result_.evaluated));
-    if (exhausted()) room = 0;
+    if (exhausted() && !seeds) room = 0;
     if (fresh.size() > room) {
       // Which neighbours to try when not all fit: a fair draw, not always the first knobs.
       std::shuffle(fresh.begin(), fresh.end(), rng_);

@@ -155,3 +155,17 @@ TEST_CASE("each loop's share of the time left goes by its weight among the loops
   CHECK(budgetFraction({}, 0) == 1);
   CHECK(budgetFraction({0, 0}, 1) == 1);
 }
+
+TEST_CASE("past the deadline the seeds are measured, and nothing after them") {
+  SearchSpace space = twoDimSpace();
+  Counting evaluate{0, 0, bowl};
+  SearchSettings settings;
+  settings.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  LoopConfig other = start();
+  other.blockSizes = {256, 64};
+  SearchResult result = patternSearch(space, {start(), other}, std::ref(evaluate), settings);
+  CHECK(evaluate.calls == 1);
+  CHECK(evaluate.configs == 2);
+  REQUIRE(result.best);
+  CHECK(result.best->blockSizes == std::vector<int64_t>{256, 64});
+}
