@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../bench-table.sh"
 out=${1:-/tmp/hel-matmul}
 mkdir -p "$out"
-configs=${CONFIGS:-"block_sizes=[128,128,64],num_warps=4,num_stages=3 block_sizes=[128,256,64],num_warps=8,num_stages=3 block_sizes=[256,128,64],num_warps=8,num_stages=3 block_sizes=[128,128,64],num_warps=8,num_stages=3 block_sizes=[64,128,64],num_warps=4,num_stages=3"}
+configs=${CONFIGS:-"block_sizes=[128,128,64],num_warps=4,num_stages=3 block_sizes=[128,256,64],num_warps=8,num_stages=3 block_sizes=[128,256,64],num_warps=8,num_stages=3,l2_groupings=[8] block_sizes=[256,128,64],num_warps=8,num_stages=3 block_sizes=[128,128,64],num_warps=8,num_stages=3 block_sizes=[64,128,64],num_warps=4,num_stages=3"}
 echo "GPU: $(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)"
 
 script=${SCRIPT:-matmul.hel}
