@@ -2,6 +2,7 @@
 // LLVM's O3 pipeline and the NVPTX target to PTX.
 #include "backend/nvptx/Codegen.h"
 
+#include <fmt/format.h>
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/MC/TargetRegistry.h>
@@ -90,6 +91,22 @@ void optimize(Built& built, const Target& target) {
   passes.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(*built.module, modules);
 }
 
+// PTX comment lines saying what each tensor-map parameter maps, for `hel emit --ptx`.
+std::string describeTensorMaps(const tir::Kernel& kernel, const std::vector<TensorMap>& maps) {
+  std::string text;
+  for (size_t i = 0; i < maps.size(); ++i) {
+    const TensorMap& map = maps[i];
+    const tir::Value* tensor = kernel.param(static_cast<size_t>(map.pointerParam));
+    std::string rows = map.rows >= (1ull << 31) - 1 ? "any number of" : std::to_string(map.rows);
+    text += fmt::format(
+        "// hel: parameter {} is a TMA tensor map of %{}: {} rows of {} {} elements, {} bytes apart; boxes of {} x {}, "
+        "{}-byte swizzle\n",
+        kernel.numParams() + i, tensor->nameHint().empty() ? std::to_string(map.pointerParam) : tensor->nameHint(), rows,
+        map.columns, tir::irName(map.dtype), map.rowStrideBytes, map.boxRows, map.boxColumns, map.swizzleBytes);
+  }
+  return text;
+}
+
 }  // namespace
 
 std::string emitLLVM(const tir::Kernel& kernel, const Target& target) {
@@ -118,7 +135,7 @@ Ptx emitPTX(const tir::Kernel& kernel, const Target& target, std::optional<int64
   if (targetMachine(target.arch).addPassesToEmitFile(passes, stream, nullptr, llvm::CodeGenFileType::AssemblyFile))
     throw std::runtime_error("LLVM cannot emit PTX for " + target.arch);
   passes.run(*built.module);
-  ptx.text = std::string(buffer.str());
+  ptx.text = describeTensorMaps(kernel, ptx.tensorMaps) + std::string(buffer.str());
   return ptx;
 }
 
