@@ -1,4 +1,4 @@
-// Global-to-shared copies with cp.async for the operands of dots that read
+// Global-to-shared copies with cp.async or TMA for the operands of dots that read
 // them from shared memory (tensor-core dots, blocked FMA dots) and that
 // lower/passes/PipelineLoads loads S - 1 iterations ahead (num_stages = S >= 2).
 //
@@ -20,6 +20,14 @@
 // through a permute of its last two dims (lower/passes/TransposeLoads) is
 // copied as it is loaded, rows along K, and the permute reads the same slot:
 // wgmma then takes b K-major.
+//
+// On sm_90a a ring whose loads each read a box of one row-major tensor
+// (lower/BoxAccess.h) is filled by TMA instead: thread 0 arms the slot's
+// mbarrier with the tile's bytes and issues cp.async.bulk.tensor for each
+// 64-column panel (TMA writes the same swizzle), and the loop carries each
+// slot's phase beside its number; at the top of an iteration every thread
+// waits for the current slot's phase (the barrier stays, for the slot the
+// body then overwrites), and at the exit for the copies still in flight.
 #include <fmt/format.h>
 #include <llvm/IR/InlineAsm.h>
 
@@ -395,10 +403,10 @@ void KernelCodegen::onSlotBarriers(const tir::Op* loop, const std::string& instr
   b_.CreateCondBr(b_.CreateICmpEQ(threadId_, b_.getInt32(0)), first, done);
   b_.SetInsertPoint(first);
   auto* type = llvm::FunctionType::get(b_.getVoidTy(), {b_.getInt32Ty()}, false);
-  auto* asm_ = llvm::InlineAsm::get(type, instruction, "r,~{memory}", true);
+  auto* operation = llvm::InlineAsm::get(type, instruction, "r,~{memory}", true);
   for (size_t r : rings)
     for (int slot = 0; slot < rings_[r].slots; ++slot)
-      b_.CreateCall(type, asm_,
+      b_.CreateCall(type, operation,
                     {sharedAddress32(b_.CreateConstGEP1_64(b_.getInt8Ty(), shared_,
                                                            static_cast<uint64_t>(rings_[r].barriers + 8 * slot)))});
   b_.CreateBr(done);
