@@ -93,7 +93,7 @@ std::vector<double> loopWeightsToTune(const TuneCommandOptions& options) {
     if (!options.tune.shard.covers(seen++)) return;
     double elements = static_cast<double>(tir::largestTile(kernel));
     for (const tir::GridAxis& axis : kernel.launch.grid)
-      if (axis.extentParam < 0) elements *= static_cast<double>((axis.extent + axis.blockSize - 1) / axis.blockSize);
+      if (axis.extentParam < 0) elements *= static_cast<double>(axis.programsFor(axis.extent));
     weights.push_back(std::sqrt(std::max(elements, 1.0)));
   };
   if (runScript(options.file, dryRun).status != kExitOk) return {};

@@ -1,16 +1,32 @@
 #include "lower/BoxAccess.h"
 
 #include <algorithm>
+#include <map>
 
 #include "support/Ops.h"
 
 namespace hel::tir {
 
+bool LinearForm::operator==(const LinearForm& other) const {
+  if (constant != other.constant || terms.size() != other.terms.size()) return false;
+  return std::all_of(terms.begin(), terms.end(),
+                     [&](const auto& term) { return other.coefficientOf(term.first) == term.second; });
+}
+
+int64_t LinearForm::coefficientOf(const Value* value) const {
+  for (const auto& [term, coefficient] : terms)
+    if (term == value) return coefficient;
+  return 0;
+}
+
 LinearForm LinearForm::plus(const LinearForm& other, int64_t scale) const {
   LinearForm sum = *this;
   sum.constant += scale * other.constant;
-  for (const auto& [value, coefficient] : other.terms)
-    if ((sum.terms[value] += scale * coefficient) == 0) sum.terms.erase(value);
+  for (const auto& [value, coefficient] : other.terms) {
+    auto found = std::find_if(sum.terms.begin(), sum.terms.end(), [&](const auto& term) { return term.first == value; });
+    if (found == sum.terms.end()) sum.terms.emplace_back(value, scale * coefficient);
+    else if ((found->second += scale * coefficient) == 0) sum.terms.erase(found);
+  }
   return sum;
 }
 
@@ -28,7 +44,7 @@ std::optional<LinearForm> LinearForm::dividedExactly(int64_t divisor) const {
   quotient.constant = constant / divisor;
   for (const auto& [value, coefficient] : terms) {
     if (coefficient % divisor != 0) return std::nullopt;
-    quotient.terms[value] = coefficient / divisor;
+    quotient.terms.emplace_back(value, coefficient / divisor);
   }
   return quotient;
 }
@@ -45,7 +61,7 @@ std::optional<BinaryOp> binaryKind(const Op& op) {
 LinearForm linearScalar(const Value* value) {
   const Op* op = value->definingOp();
   LinearForm leaf;
-  leaf.terms[value] = 1;
+  leaf.terms.emplace_back(value, 1);
   if (!op) return leaf;
   if (op->kind() == OpKind::Constant) {
     const int64_t* integer = std::get_if<int64_t>(op->findAttribute("value"));

@@ -11,8 +11,8 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "lower/IR.h"
@@ -23,10 +23,15 @@ namespace hel::tir {
 // themselves sums or constant multiples (program ids, loop ivs, parameters,
 // quotients, ...).
 struct LinearForm {
-  std::map<const Value*, int64_t> terms;  // no zero coefficients
+  // In the order the analysis met them (so that code computing the form is the
+  // same from run to run); no value twice, no zero coefficients.
+  std::vector<std::pair<const Value*, int64_t>> terms;
   int64_t constant = 0;
 
-  bool operator==(const LinearForm& other) const { return terms == other.terms && constant == other.constant; }
+  // The same sum: the same terms in any order.
+  bool operator==(const LinearForm& other) const;
+  // The coefficient of `value` (0 where it is no term).
+  int64_t coefficientOf(const Value* value) const;
   // this + scale * other.
   LinearForm plus(const LinearForm& other, int64_t scale = 1) const;
   LinearForm times(int64_t factor) const;

@@ -290,6 +290,10 @@ struct GridAxis {
   int64_t extent = 1;       // used when extentParam < 0
   int extentParam = -1;     // index of a scalar parameter holding the extent
   int64_t blockSize = 1;
+
+  // The programs along the axis for an extent of `extentValue` (the axis's
+  // own, or its parameter's value): one per block, the last one partial.
+  int64_t programsFor(int64_t extentValue) const { return (extentValue + blockSize - 1) / blockSize; }
 };
 
 struct LaunchConfig {

@@ -260,7 +260,7 @@ class Machine {
     for (size_t axis = 0; axis < grid.size(); ++axis) {
       int64_t extent =
           grid[axis].extentParam >= 0 ? args_[static_cast<size_t>(grid[axis].extentParam)].intValue : grid[axis].extent;
-      programs_[axis] = std::max<int64_t>(0, (extent + grid[axis].blockSize - 1) / grid[axis].blockSize);
+      programs_[axis] = std::max<int64_t>(0, grid[axis].programsFor(extent));
     }
     // Axis 0 varies fastest; pid_type changes only the GPU's order, never results.
     for (pid_[2] = 0; pid_[2] < programs_[2]; ++pid_[2])

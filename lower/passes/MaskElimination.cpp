@@ -156,7 +156,7 @@ class MaskEliminator {
   std::optional<int64_t> programs(int64_t axis) const {
     const GridAxis& grid = kernel_.launch.grid.at(static_cast<size_t>(axis));
     if (grid.extentParam >= 0) return std::nullopt;
-    return (grid.extent + grid.blockSize - 1) / grid.blockSize;
+    return grid.programsFor(grid.extent);
   }
 
   // The splatted scalar of `value` (or the scalar itself).

@@ -92,7 +92,7 @@ int64_t programCount(const tir::Kernel& kernel, const std::vector<int64_t>& para
   int64_t programs = 1;
   for (const tir::GridAxis& axis : kernel.launch.grid) {
     int64_t extent = axis.extentParam >= 0 ? paramInts.at(static_cast<size_t>(axis.extentParam)) : axis.extent;
-    programs *= (extent + axis.blockSize - 1) / axis.blockSize;
+    programs *= axis.programsFor(extent);
   }
   return programs;
 }

@@ -135,7 +135,7 @@ void GpuRunner::launch(const Compiled& compiled, const tir::Kernel& kernel, cons
   for (size_t axis = 0; axis < kernel.launch.grid.size() && axis < 3; ++axis) {
     const tir::GridAxis& g = kernel.launch.grid[axis];
     int64_t extent = g.extentParam >= 0 ? args[static_cast<size_t>(g.extentParam)].intValue : g.extent;
-    int64_t programs = (extent + g.blockSize - 1) / g.blockSize;
+    int64_t programs = g.programsFor(extent);
     if (programs > (axis == 0 ? 0x7fffffffLL : 65535LL))
       fail("kernel '{}' needs {} programs along grid axis {}, more than a GPU launch allows", kernel.name, programs,
            axis);
