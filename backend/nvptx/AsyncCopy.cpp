@@ -139,6 +139,7 @@ void KernelCodegen::planAsyncCopies() {
       for (const tir::Op* user : users[argument])
         if (user->kind() == tir::OpKind::Permute) inRings.insert(user->result());
     }
+    std::vector<std::vector<const tir::Value*>> tensorChains;  // of the rings TMA fills
     for (const Chain& found : chains) {
       const std::vector<size_t>& chain = found.carried;
       const tir::Value* argument = body.argument(chain[0] + 1);
@@ -189,7 +190,7 @@ void KernelCodegen::planAsyncCopies() {
         boxes_.insert(boxes.begin(), boxes.end());
         std::vector<const tir::Value*> carried;
         for (size_t j : chain) carried.push_back(body.argument(j + 1));
-        tensorChains_[&loop].push_back(carried);
+        tensorChains.push_back(carried);
       }
       for (const tir::Op* user : users[argument])
         if (user->kind() == tir::OpKind::Permute) {
@@ -206,9 +207,9 @@ void KernelCodegen::planAsyncCopies() {
     }
     // Each iteration commits one group per cp.async ring; all but the newest
     // groups of the S - 2 iterations after this one must be done.
-    int copyingChains = static_cast<int>(chains.size() - tensorChains_[&loop].size());
+    int copyingChains = static_cast<int>(chains.size() - tensorChains.size());
     if (!chains.empty()) pendingGroups_[&loop] = copyingChains ? copyingChains * (ahead - 1) : -1;
-    if (tensorChains_[&loop].empty()) tensorChains_.erase(&loop);
+    if (!tensorChains.empty()) tensorChains_[&loop] = std::move(tensorChains);
   });
   // The mbarriers of TMA rings' slots, after the rings.
   bool tensorCopies = false;
@@ -411,6 +412,13 @@ void KernelCodegen::onSlotBarriers(const tir::Op* loop, const std::string& instr
                                                            static_cast<uint64_t>(rings_[r].barriers + 8 * slot)))});
   b_.CreateBr(done);
   b_.SetInsertPoint(done);
+}
+
+void KernelCodegen::initSlotBarriers(const tir::Op* loop) {
+  // One arrival (thread 0's, with the bytes to expect) completes each phase of a slot's mbarrier.
+  onSlotBarriers(loop, "mbarrier.init.shared::cta.b64 [$0], 1;");
+  asyncInstruction("fence.mbarrier_init.release.cluster;");
+  barrier();
 }
 
 void KernelCodegen::asyncInstruction(const std::string& text) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "lower/IR.h"
@@ -42,11 +43,10 @@ struct TensorMap {
   unsigned boxColumns = 0, boxRows = 0;
   int swizzleBytes = 128;  // 32, 64 or 128: the 16-byte chunks of a row XOR-ed by row, as rings hold them
 
-  bool operator==(const TensorMap& other) const {
-    return pointerParam == other.pointerParam && dtype == other.dtype && columns == other.columns &&
-           rows == other.rows && rowStrideBytes == other.rowStrideBytes && boxColumns == other.boxColumns &&
-           boxRows == other.boxRows && swizzleBytes == other.swizzleBytes;
+  auto fields() const {
+    return std::tie(pointerParam, dtype, columns, rows, rowStrideBytes, boxColumns, boxRows, swizzleBytes);
   }
+  bool operator==(const TensorMap& other) const { return fields() == other.fields(); }
 };
 
 struct Ptx {

@@ -146,12 +146,7 @@ void KernelCodegen::emit() {
   llvm::BasicBlock* entry = llvm::BasicBlock::Create(context_, "entry", function_);
   b_.SetInsertPoint(entry);
   threadId_ = b_.CreateIntrinsic(llvm::Intrinsic::nvvm_read_ptx_sreg_tid_x, {}, {}, nullptr, "tid");
-  if (!tensorMaps_.empty()) {
-    // One arrival (thread 0's, with the bytes to expect) completes each phase of a slot's mbarrier.
-    onSlotBarriers(nullptr, "mbarrier.init.shared::cta.b64 [$0], 1;");
-    asyncInstruction("fence.mbarrier_init.release.cluster;");
-    barrier();
-  }
+  if (!tensorMaps_.empty()) initSlotBarriers(nullptr);
   emitBlock(kernel_.body);
 }
 
@@ -414,11 +409,7 @@ void KernelCodegen::emitFor(const tir::Op& op) {
     // loop nest, they start afresh for the next run of this loop.
     barrier();
     onSlotBarriers(&op, "mbarrier.inval.shared::cta.b64 [$0];");
-    if (op.parentBlock()->parentOp()) {
-      onSlotBarriers(&op, "mbarrier.init.shared::cta.b64 [$0], 1;");
-      asyncInstruction("fence.mbarrier_init.release.cluster;");
-      barrier();
-    }
+    if (op.parentBlock()->parentOp()) initSlotBarriers(&op);
   }
   for (size_t i = 0; i < carried; ++i) {
     if (isAsync(body.argument(i + 1))) continue;

@@ -256,6 +256,9 @@ class KernelCodegen {
   // Thread 0 runs mbarrier `instruction` (with [$0] its address) on every
   // slot barrier of the TMA rings of `loop` (of every loop, where null).
   void onSlotBarriers(const tir::Op* loop, const std::string& instruction);
+  // Initializes those slot barriers (thread 0), then fences and synchronizes the
+  // program so that every thread and the TMA unit see them initialized.
+  void initSlotBarriers(const tir::Op* loop);
   // An inline PTX instruction with no operands that orders memory (cp.async.*).
   void asyncInstruction(const std::string& text);
   // A counted loop [0, count) in LLVM IR; body(iv, carried) returns the next
