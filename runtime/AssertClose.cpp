@@ -66,15 +66,18 @@ struct Mismatches {
   }
 };
 
+// The absolute tolerance of element `flat`: atol, plus its row's entry of
+// CloseOptions::rowAtol (rows of `rowLength` elements), where there is one.
+double atolOf(int64_t flat, double atol, const std::vector<double>& rowAtol, int64_t rowLength) {
+  return rowAtol.empty() ? atol : atol + rowAtol[static_cast<size_t>(flat / rowLength)];
+}
+
 // Compares a and e (same shape and dtype) as assert_close does after promoting them to
 // float64 or int64.
 // `rowAtol`: CloseOptions::rowAtol, for rows of `rowLength` elements.
 Mismatches findMismatches(const Tensor& a, const Tensor& e, double rtol, double atol,
                           const std::vector<double>& rowAtol, int64_t rowLength, bool equalNan) {
   Mismatches found;
-  auto atolAt = [&](int64_t flat) {
-    return rowAtol.empty() ? atol : atol + rowAtol[static_cast<size_t>(flat / rowLength)];
-  };
   detail::LoopPlan plan = detail::planLoop(a.shape(), {&a, &e}, /*rowMajor=*/true);
   std::byte* bases[] = {a.data(), e.data()};
   int64_t flat = 0;
@@ -87,7 +90,7 @@ Mismatches findMismatches(const Tensor& a, const Tensor& e, double rtol, double 
         std::memcpy(&y, p[1] + i * s[1], sizeof(T));
         if constexpr (scalar::kIsFloat<scalar::OpMath<T>>) {
           double actual = scalar::convert<double>(x), expected = scalar::convert<double>(y);
-          if (isClose(actual, expected, rtol, atolAt(flat), equalNan)) continue;
+          if (isClose(actual, expected, rtol, atolOf(flat, atol, rowAtol, rowLength), equalNan)) continue;
           double diff = std::abs(actual - expected);
           found.add(flat, actual, expected, diff, diff / std::abs(expected));
         } else {
@@ -167,8 +170,7 @@ CloseReport compareClose(const Tensor& actual, const Tensor& expected, const Clo
                                     rowLength, options.equalNan);
   if (found.count == 0) return report;
   // What the element of the greatest difference was allowed, as the message says.
-  double allowedAtMaxAbs =
-      report.atol + (options.rowAtol.empty() ? 0 : options.rowAtol[static_cast<size_t>(found.maxAbsAt / rowLength)]);
+  double allowedAtMaxAbs = atolOf(found.maxAbsAt, report.atol, options.rowAtol, rowLength);
 
   report.ok = false;
   report.mismatched = found.count;
