@@ -83,9 +83,10 @@ void KernelCodegen::planAsyncCopies() {
   auto dotOperandOnly = [&](const tir::Value* value) {
     const std::vector<const tir::Op*>& of = users[value];
     return !of.empty() && std::all_of(of.begin(), of.end(), [&](const tir::Op* user) {
-      // tf32 dots read b only K-major: staged transposed, not from a ring.
+      // tf32 dots read b only K-major: staged transposed, not from a ring
+      // (unless swapped: then b's fragments are read from its ring).
       std::optional<MmaLayouts> mma = user->kind() == tir::OpKind::Dot ? layouts_.tensorCoreLayouts(*user) : std::nullopt;
-      bool tf32B = mma && mma->tf32 && user->operand(1) == value;
+      bool tf32B = mma && mma->tf32 && !mma->swapped && user->operand(1) == value;
       return (layouts_.readsOperandsFromShared(*user) && user->operand(2) != value && !tf32B) ||
              transposesForWarpGroupDots(user);
     });
@@ -152,7 +153,8 @@ void KernelCodegen::planAsyncCopies() {
       std::vector<const tir::Op*> dots = readers(argument);
       bool inFlight = std::all_of(dots.begin(), dots.end(), [&](const tir::Op* dot) {
         if (!isWarpGroupDot(dot) || !inRings.count(dot->operand(0))) return false;
-        bool bStagedTwice = layouts_.tensorCoreLayouts(*dot)->tf32 && dot->parentBlock() == &body;
+        std::optional<MmaLayouts> mma = layouts_.tensorCoreLayouts(*dot);
+        bool bStagedTwice = mma->tf32 && !mma->swapped && dot->parentBlock() == &body;
         return inRings.count(dot->operand(1)) || bStagedTwice;
       });
       int slots = ahead + 1 + (inFlight ? 1 : 0);
@@ -167,7 +169,7 @@ void KernelCodegen::planAsyncCopies() {
       // 0.55 with cp.async, whose copies the staging threads share).
       bool stagesB = std::any_of(dots.begin(), dots.end(), [&](const tir::Op* dot) {
         std::optional<MmaLayouts> mma = layouts_.tensorCoreLayouts(*dot);
-        return mma && mma->tf32 && !inRings.count(dot->operand(1));
+        return mma && mma->tf32 && !mma->swapped && !inRings.count(dot->operand(1));
       });
       std::vector<const tir::Value*> loads{next};
       for (size_t j : chain) loads.push_back(loop.operand(j + 3));

@@ -80,7 +80,7 @@ void KernelCodegen::blockedFmaDot(const tir::Op& op, const Layout& layout) {
   std::vector<int64_t> shapes[] = {*matrixShape(operands[0]->type().shape), *matrixShape(operands[1]->type().shape)};
   int64_t k = shapes[0][1], n = shapes[1][1];
   int kBits = log2Exact(k), nBits = log2Exact(n);
-  std::array<llvm::Value*, 2> tiles = operandTiles(op, true, 128, false);
+  std::array<llvm::Value*, 2> tiles = operandTiles(op, {true, true}, 128, false);
   bool swizzled[2];
   for (int i = 0; i < 2; ++i) swizzled[i] = !isAsync(operands[i]) || rings_[ringOf_.at(operands[i])].swizzled;
   Slots acc = get(op.operand(2), layout);

@@ -169,15 +169,17 @@ class KernelCodegen {
   // row-major (its transpose, `transpose`), with vector stores.
   void stageSwizzled(const Slots& slots, const Layout& layout, const tir::Type& type, llvm::Value* tile,
                      bool transpose = false);
-  // The shared-memory tiles of a dot's operands (a only `withA`): ring slots
-  // as they are, the others staged swizzled into scratch memory at multiples
-  // of `alignment`, between barriers (after a proxy fence `forAsyncProxy`,
-  // for wgmma's reads); b transposed (K-major) where `transposeB`; with
-  // `buffer` (0 or 1), in that one of two buffers each.
-  std::array<llvm::Value*, 2> operandTiles(const tir::Op& dot, bool withA, int64_t alignment, bool forAsyncProxy,
-                                           bool transposeB = false, llvm::Value* buffer = nullptr);
+  // The shared-memory tiles of the dot's operands that `wanted` marks (a, b;
+  // null for the others): ring slots as they are, the others staged swizzled
+  // into scratch memory at multiples of `alignment`, between barriers (after
+  // a proxy fence `forAsyncProxy`, for wgmma's reads); b transposed (K-major)
+  // where `transposeB`; with `buffer` (0 or 1), in that one of two buffers each.
+  std::array<llvm::Value*, 2> operandTiles(const tir::Op& dot, std::array<bool, 2> wanted, int64_t alignment,
+                                           bool forAsyncProxy, bool transposeB = false, llvm::Value* buffer = nullptr);
   // The dot with wgmma (sm_90a): b in shared memory, read through a
   // descriptor; a too, or from registers where it is in their layout.
+  // Swapped (tf32): the transposed product, b's fragments from registers
+  // and a through a descriptor.
   void warpGroupDot(const tir::Op& op, const MmaLayouts& layouts);
   // Two 16-bit values in one .b32 register, the first in the low bits.
   llvm::Value* packHalves(llvm::Value* low, llvm::Value* high, DType dtype);

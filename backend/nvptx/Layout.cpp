@@ -191,10 +191,10 @@ std::optional<MmaLayouts> wgmmaLayouts(int64_t m, int64_t n, int64_t k, int thre
   constexpr int r = Layout::kRegister;
   // A [64 x 2^columnBits] tile per instruction: the accumulator's layout, and
   // with K for columns that of an a held in registers.
-  auto tiles = [&](int columnBits) {
-    // Columns: a register for the pair, lanes 0-1, registers for the 8-column groups.
-    std::vector<int> bits = {r, 0, 1};
-    for (int b = 3; b < columnBits; ++b) bits.push_back(r);
+  auto tiles = [&](int columnBits, std::vector<int> bits) {
+    // Columns: `bits` for the lowest (lanes 0-1 in them), registers for the rest.
+    bits.resize(static_cast<size_t>(std::min<int>(columnBits, static_cast<int>(bits.size()))));
+    for (int b = static_cast<int>(bits.size()); b < columnBits; ++b) bits.push_back(r);
     // M: lanes 2-4 the row in an 8-row group, a register the half of 16 rows,
     // the warp in its group, registers the 64-row tiles, the warpgroup on top.
     for (int b : {2, 3, 4, r, 5, 6}) bits.push_back(b);
@@ -205,10 +205,23 @@ std::optional<MmaLayouts> wgmmaLayouts(int64_t m, int64_t n, int64_t k, int thre
     return layout;
   };
   MmaLayouts layouts;
-  layouts.accumulator = tiles(nBits);
-  layouts.a = tiles(kBits);
+  // The accumulator and 16-bit a: a register for the column pair, lanes 0-1;
+  // tf32's a: lanes 0-1 for the columns, a register for the upper four.
+  layouts.accumulator = tiles(nBits, {r, 0, 1});
+  layouts.a = tiles(kBits, tf32 ? std::vector<int>{0, 1, r} : std::vector<int>{r, 0, 1});
   layouts.warpGroup = true;
   layouts.tf32 = tf32;
+  return layouts;
+}
+
+std::optional<MmaLayouts> swappedWgmmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits) {
+  std::optional<MmaLayouts> transposed = wgmmaLayouts(n, m, k, threadBits, true);
+  if (!transposed) return std::nullopt;
+  MmaLayouts layouts = *transposed;
+  layouts.accumulator = unpermuteLayout(transposed->accumulator, {m, n}, {1, 0});
+  layouts.b = unpermuteLayout(transposed->a, {k, n}, {1, 0});
+  layouts.a = Layout{};
+  layouts.swapped = true;
   return layouts;
 }
 

@@ -88,6 +88,10 @@ struct MmaLayouts {
   // dot_precision="tf32x3" (mma.sync only): each f32 operand split into its
   // tf32 part and the rest, and three products a step (TensorCore.cpp).
   bool tf32x3 = false;
+  // tf32 wgmma on the transposed product, acc^T = b^T @ a^T: a (K-major) is
+  // read from shared memory as wgmma's b, b from registers (in layout `b`)
+  // as its a; `a` is unused. (swappedWgmmaLayouts)
+  bool swapped = false;
 };
 // With tf32, those of mma.sync m16n8k8 on f32 operands (K >= 8).
 std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits, bool tf32 = false);
@@ -102,6 +106,15 @@ std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int thread
 // each at least, 16 <= N <= 256 and K >= 16.
 // With tf32, the layouts of wgmma m64nNk8 on f32 operands (K >= 8).
 std::optional<MmaLayouts> wgmmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits, bool tf32 = false);
+
+// tf32 wgmma m64nMk8 with the operands swapped: the transposed accumulator
+// acc^T[N, M] takes the accumulator layout of wgmmaLayouts(n, m, k), so each
+// warpgroup holds a block of N; b^T[N, K] that of wgmma's a held in registers.
+// Both returned transposed back, on [M, N] and [K, N]. tf32 wgmma reads
+// shared-memory operands only K-major: a row-major b [K, N] cannot be one,
+// but it can be read into registers in any order, while a row-major a
+// [M, K] is K-major as wgmma's b. Null where wgmmaLayouts(n, m, k) is.
+std::optional<MmaLayouts> swappedWgmmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits);
 
 // A [K, N] tile loaded with the lanes along N (coalesced) and each thread's
 // registers along K, `vectorBits` of them lowest: staged transposed ([N, K],

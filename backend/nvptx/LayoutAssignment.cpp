@@ -71,7 +71,8 @@ bool LayoutAssignment::onlyTf32B(const tir::Value* value, std::set<const tir::Va
       continue;
     }
     std::optional<MmaLayouts> mma = user->kind() == tir::OpKind::Dot ? tensorCoreLayouts(*user) : std::nullopt;
-    if (!mma || !mma->tf32 || user->operand(1) != value || user->operand(0) == value || user->operand(2) == value)
+    if (!mma || !mma->tf32 || mma->swapped || user->operand(1) != value || user->operand(0) == value ||
+        user->operand(2) == value)
       return false;
   }
   return true;
@@ -93,8 +94,14 @@ std::optional<MmaLayouts> LayoutAssignment::tensorCoreLayouts(const tir::Op& dot
     if (split) split->tf32x3 = true;
     return split;
   }
-  if (tf32 && warpGroupMma_)
+  if (tf32 && warpGroupMma_) {
+    // A row-major b goes to registers, as wgmma's a of the transposed product;
+    // one read through a transpose is K-major in its ring already (AsyncCopy.cpp).
+    const tir::Op* bSource = dot.operand(1)->definingOp();
+    if (!bSource || bSource->kind() != tir::OpKind::Permute)
+      if (std::optional<MmaLayouts> swapped = swappedWgmmaLayouts(m, n, k, threadBits_)) return swapped;
     if (std::optional<MmaLayouts> wgmma = wgmmaLayouts(m, n, k, threadBits_, true)) return wgmma;
+  }
   if (tf32) return mmaLayouts(m, n, k, threadBits_, true);
   if (warpGroupMma_)
     if (std::optional<MmaLayouts> wgmma = wgmmaLayouts(m, n, k, threadBits_)) return wgmma;

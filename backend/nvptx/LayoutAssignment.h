@@ -45,8 +45,9 @@ class LayoutAssignment {
   // A dot's tensor-core layouts: f16 or bf16 operands (or f32 ones with
   // dot_precision="tf32" or "tf32x3"), an f32 accumulator, matrices
   // (matrixShape) of at least 16x8x16 (16x8x8 for tf32); else none (the FMA
-  // dot). wgmma's where the target has it and the tile fits (wgmmaLayouts),
-  // else mma.sync's; tf32x3 always mma.sync's.
+  // dot). wgmma's where the target has it and the tile fits (wgmmaLayouts;
+  // for tf32 swappedWgmmaLayouts first, unless b is read through a
+  // transpose), else mma.sync's; tf32x3 always mma.sync's.
   std::optional<MmaLayouts> tensorCoreLayouts(const tir::Op& dot) const;
   // The accumulator layout of a dot of f32 matrices that runs on FMAs with
   // both operands in shared memory (fmaDotLayout), where it fits; else none
@@ -67,7 +68,8 @@ class LayoutAssignment {
   // dots in a loop below it; else none.
   std::optional<Layout> warpGroupOperandDemand(const tir::Op& load) const;
   // Whether every use of `value`, through loop-carried values, is as b of a
-  // tf32 wgmma dot (`seen`: the values already followed).
+  // tf32 wgmma dot that stages it transposed, not swapped (`seen`: the values
+  // already followed).
   bool onlyTf32B(const tir::Value* value, std::set<const tir::Value*>& seen) const;
   // The layout every user of `value` wants when all of them broadcast it
   // (through expand_dims/reshape) and agree; else none.

@@ -237,12 +237,13 @@ llvm::Value* KernelCodegen::packHalves(llvm::Value* low, llvm::Value* high, DTyp
   return b_.CreateBitCast(b_.CreateInsertElement(vector, high, uint64_t{1}), b_.getInt32Ty());
 }
 
-std::array<llvm::Value*, 2> KernelCodegen::operandTiles(const tir::Op& dot, bool withA, int64_t alignment,
+std::array<llvm::Value*, 2> KernelCodegen::operandTiles(const tir::Op& dot, std::array<bool, 2> wanted, int64_t alignment,
                                                       bool forAsyncProxy, bool transposeB, llvm::Value* buffer) {
   std::array<llvm::Value*, 2> tiles = {nullptr, nullptr};
   int64_t offset = 0;
   bool staged = false;
-  for (int i = withA ? 0 : 1; i < 2; ++i) {
+  for (int i = 0; i < 2; ++i) {
+    if (!wanted[static_cast<size_t>(i)]) continue;
     const tir::Value* operand = dot.operand(i);
     if (isAsync(operand)) {
       tiles[i] = ringAddress(operand);
@@ -272,54 +273,74 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const MmaLayouts& layouts) {
   std::vector<int64_t> a = *matrixShape(aType.shape), b = *matrixShape(bType.shape);
   int64_t m = a[0], k = a[1], n = b[1];
   int nBits = log2Exact(n), kBits = log2Exact(k);
+  bool swapped = layouts.swapped;
+  // The instructions' rows (64 a tile, each warpgroup its own) and columns:
+  // M and N, or N and M for the transposed product.
+  int64_t rows = swapped ? n : m, columns = swapped ? m : n;
 
-  // a from registers where it is computed in their layout already (or has
-  // no layout of its own); else both operands in shared memory, made visible
-  // to wgmma's (async proxy) reads.
+  // wgmma's a from registers where it is computed in their layout already (or
+  // has no layout of its own), or where it is the swapped product's b; else
+  // both operands in shared memory, made visible to wgmma's (async proxy) reads.
   const tir::Value* operands[] = {op.operand(0), op.operand(1)};
   const Layout* aLayout = layouts_.layoutOf(operands[0]);
-  bool aInRegisters = !layouts.tf32 && !isAsync(operands[0]) && (!aLayout || *aLayout == layouts.a);
+  bool aInRegisters = swapped || (!layouts.tf32 && !isAsync(operands[0]) && (!aLayout || *aLayout == layouts.a));
   // a is K-major (its rows run along K); b MN-major (its rows run along N,
   // hence the transpose flag), or K-major where the ring holds it transposed
-  // or, for tf32 (K-major only), where it is staged transposed; each
-  // warpgroup takes its own rows of a.
+  // or, for tf32 (K-major only), where it is staged transposed; swapped, a
+  // (K-major) is wgmma's b.
   bool bInRingTransposed = transposedInRing_.count(operands[1]) != 0;
-  bool bStagedTransposed = layouts.tf32 && !bInRingTransposed;
-  bool bKMajor = bInRingTransposed || bStagedTransposed;
+  bool bStagedTransposed = layouts.tf32 && !swapped && !bInRingTransposed;
+  bool bKMajor = swapped || bInRingTransposed || bStagedTransposed;
   // A staged b alternates between two buffers where the instructions stay in
   // flight into the next iteration, which then stages into the other one.
   llvm::Value* buffer = stagesDoubleBuffered(op) ? iterationParity(*op.parentBlock()->parentOp()) : nullptr;
-  std::array<llvm::Value*, 2> tiles = operandTiles(op, !aInRegisters, kSwizzleAtomBytes, true, bStagedTransposed, buffer);
+  Slots acc = get(op.operand(2), accumulator);
+  // The swapped product's registers are read again by the instructions left
+  // in flight: those must be done before this iteration loads the next ones.
+  if (swapped && keepsInFlight(op)) acc = waitForWarpGroupMma(acc, 0);
+  // Its fragments before a is staged: a layout conversion goes through the
+  // same scratch memory.
+  Slots aRegisters;
+  if (swapped)
+    aRegisters = isAsync(operands[1]) ? elementsFromShared(bType, layouts.b, ringAddress(operands[1]), false)
+                                      : get(operands[1], layouts.b);
+  std::array<llvm::Value*, 2> tiles =
+      operandTiles(op, {swapped || !aInRegisters, !swapped}, kSwizzleAtomBytes, true, bStagedTransposed, buffer);
   int64_t elementBytes = bytesOf(aType.dtype);
   int64_t aRowBytes = std::min(k * elementBytes, kPanelBytes);
   int64_t bRowBytes = std::min((bKMajor ? k : n) * elementBytes, kPanelBytes);
-  int64_t groupRows = m >> (threadBits_ - 7);
+  int64_t groupRows = rows >> (threadBits_ - 7);
   llvm::Value* aDescriptor = nullptr;
-  Slots aRegisters;
-  if (aInRegisters) {
-    aRegisters = get(operands[0], layouts.a);
+  llvm::Value* bDescriptor = nullptr;
+  if (swapped) {
+    bDescriptor = matrixDescriptor(tiles[0], aRowBytes, 16);
   } else {
-    llvm::Value* group = b_.CreateLShr(threadId_, 7);
-    llvm::Value* aTile = b_.CreateGEP(b_.getInt8Ty(), tiles[0],
-                                      b_.CreateMul(group, b_.getInt32(static_cast<uint32_t>(groupRows * aRowBytes))));
-    aDescriptor = matrixDescriptor(aTile, aRowBytes, 16);
+    if (aInRegisters) {
+      aRegisters = get(operands[0], layouts.a);
+    } else {
+      llvm::Value* group = b_.CreateLShr(threadId_, 7);
+      llvm::Value* aTile = b_.CreateGEP(b_.getInt8Ty(), tiles[0],
+                                        b_.CreateMul(group, b_.getInt32(static_cast<uint32_t>(groupRows * aRowBytes))));
+      aDescriptor = matrixDescriptor(aTile, aRowBytes, 16);
+    }
+    bDescriptor = matrixDescriptor(tiles[1], bRowBytes, bKMajor ? 16 : k * bRowBytes);
   }
-  llvm::Value* bDescriptor = matrixDescriptor(tiles[1], bRowBytes, bKMajor ? 16 : k * bRowBytes);
   auto advanced = [&](llvm::Value* descriptor, int64_t bytes) {
     return b_.CreateAdd(descriptor, b_.getInt64(static_cast<uint64_t>(bytes >> 4)));
   };
+  // The element of the dot's [M, N] accumulator at an instruction's row and column.
+  auto element = [&](int64_t row, int64_t column) { return swapped ? (column << nBits) | row : (row << nBits) | column; };
 
-  Slots acc = get(op.operand(2), accumulator);
-  int64_t perTile = n / 2;  // accumulator registers of one 64-row instruction tile
+  int64_t perTile = columns / 2;  // accumulator registers of one 64-row instruction tile
   // Each instruction takes 32 bytes of K: 16 halves or 8 tf32.
   int64_t kStep = 32 / elementBytes;
-  int64_t mTiles = groupRows / 64, kSteps = k / kStep;
+  int64_t rowTiles = groupRows / 64, kSteps = k / kStep;
   std::vector<int64_t> accSlots;
-  for (int64_t tile = 0; tile < mTiles; ++tile)
+  for (int64_t tile = 0; tile < rowTiles; ++tile)
     for (int64_t i = 0; i < perTile; ++i) {
       // Register i: columns 8 (i / 4) + (i & 1), row 8 ((i >> 1) & 1), of this lane's.
       int64_t row = tile * 64 + ((i >> 1) & 1) * 8, column = (i >> 2) * 8 + (i & 1);
-      accSlots.push_back(accumulator.slotOfElement((row << nBits) | column));
+      accSlots.push_back(accumulator.slotOfElement(element(row, column)));
     }
   int64_t registers = static_cast<int64_t>(accSlots.size());
   std::vector<llvm::Value*> inputs;
@@ -337,6 +358,25 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const MmaLayouts& layouts) {
     inputs.push_back(value);
     return fmt::format("${}", registers + static_cast<int64_t>(inputs.size()) - 1);
   };
+  // wgmma's a from registers: four .b32 registers, rows +0 and +8 (bit 0),
+  // columns +0 and +8 of 16-bit pairs or +0 and +4 of tf32 (bit 1).
+  auto registerA = [&](int64_t tile, int64_t step) {
+    std::string text;
+    for (int half = 0; half < 4; ++half) {
+      int64_t row = tile * 64 + (half & 1) * 8, column = step * kStep + (half >> 1) * (kStep / 2);
+      llvm::Value* value;
+      if (swapped) {
+        value = b_.CreateBitCast(aRegisters[static_cast<size_t>(layouts.b.slotOfElement((column << nBits) | row))],
+                                 b_.getInt32Ty());
+      } else {
+        int64_t at = (row << kBits) | column;
+        value = packHalves(aRegisters[static_cast<size_t>(layouts.a.slotOfElement(at))],
+                           aRegisters[static_cast<size_t>(layouts.a.slotOfElement(at | 1))], aType.dtype);
+      }
+      text += (half ? ", " : "{") + operand(value);
+    }
+    return text + "}";
+  };
   const char* type = layouts.tf32 ? "tf32" : aType.dtype == DType::Float16 ? "f16" : "bf16";
   // One asm statement from the fence to the wait, so that nothing touches
   // the accumulator registers while the instructions are in flight.
@@ -346,31 +386,20 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const MmaLayouts& layouts) {
   for (int64_t step = 0; step < kSteps; ++step) {
     // K step: 32 bytes along the rows of a K-major tile (the next panel every
     // 128 bytes), 16 rows down an MN-major one (16-bit only).
-    auto kMajorStep = [&](int64_t rows, int64_t rowBytes) {
-      return (step * 32 / kPanelBytes) * rows * rowBytes + step * 32 % kPanelBytes;
+    auto kMajorStep = [&](int64_t tileRows, int64_t rowBytes) {
+      return (step * 32 / kPanelBytes) * tileRows * rowBytes + step * 32 % kPanelBytes;
     };
-    int64_t aBytes = kMajorStep(m, aRowBytes);
-    std::string bOperand = operand(advanced(bDescriptor, bKMajor ? kMajorStep(n, bRowBytes) : step * 16 * bRowBytes));
-    for (int64_t tile = 0; tile < mTiles; ++tile) {
-      std::string aOperand;
-      if (aInRegisters) {
-        // a's four registers: rows +0 and +8, columns +0 and +8, each a column pair.
-        for (int half = 0; half < 4; ++half) {
-          int64_t row = tile * 64 + (half & 1) * 8, column = step * 16 + (half >> 1) * 8;
-          int64_t element = (row << kBits) | column;
-          llvm::Value* pair = packHalves(aRegisters[static_cast<size_t>(layouts.a.slotOfElement(element))],
-                                         aRegisters[static_cast<size_t>(layouts.a.slotOfElement(element | 1))], aType.dtype);
-          aOperand += (half ? ", " : "{") + operand(pair);
-        }
-        aOperand += "}";
-      } else {
-        aOperand = operand(advanced(aDescriptor, aBytes + tile * 64 * aRowBytes));
-      }
+    std::string bOperand;
+    if (swapped) bOperand = operand(advanced(bDescriptor, kMajorStep(m, aRowBytes)));
+    else bOperand = operand(advanced(bDescriptor, bKMajor ? kMajorStep(n, bRowBytes) : step * 16 * bRowBytes));
+    for (int64_t tile = 0; tile < rowTiles; ++tile) {
+      std::string aOperand = aInRegisters ? registerA(tile, step)
+                                          : operand(advanced(aDescriptor, kMajorStep(m, aRowBytes) + tile * 64 * aRowBytes));
       std::string outputs;
       for (int64_t i = 0; i < perTile; ++i) outputs += fmt::format("{}${}", i ? ", " : "", tile * perTile + i);
       // imm-trans-a only where a is a descriptor; no transposes for tf32.
       std::string transposes = layouts.tf32 ? "" : fmt::format(", {}{}", aInRegisters ? "" : "0, ", bKMajor ? 0 : 1);
-      text += fmt::format("wgmma.mma_async.sync.aligned.m64n{}k{}.f32.{}.{} {{{}}}, {}, {}, p, 1, 1{};\n", n, kStep,
+      text += fmt::format("wgmma.mma_async.sync.aligned.m64n{}k{}.f32.{}.{} {{{}}}, {}, {}, p, 1, 1{};\n", columns, kStep,
                           type, type, outputs, aOperand, bOperand, transposes);
     }
   }
@@ -393,8 +422,8 @@ bool KernelCodegen::keepsInFlight(const tir::Op& dot) const {
 bool KernelCodegen::stagesDoubleBuffered(const tir::Op& dot) const {
   std::optional<MmaLayouts> layouts = layouts_.tensorCoreLayouts(dot);
   const tir::Op* loop = dot.parentBlock()->parentOp();
-  return layouts && layouts->warpGroup && layouts->tf32 && isAsync(dot.operand(0)) && !isAsync(dot.operand(1)) && loop &&
-         pendingGroups_.count(loop);
+  return layouts && layouts->warpGroup && layouts->tf32 && !layouts->swapped && isAsync(dot.operand(0)) &&
+         !isAsync(dot.operand(1)) && loop && pendingGroups_.count(loop);
 }
 
 llvm::Value* KernelCodegen::iterationParity(const tir::Op& loop) {

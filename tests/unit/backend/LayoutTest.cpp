@@ -214,6 +214,26 @@ TEST_CASE("wgmma accumulator layouts give each warp 16 rows of each 64-row tile 
   CHECK_FALSE(wgmmaLayouts(64, 512, 16, 7));
 }
 
+TEST_CASE("swapped tf32 wgmma layouts are those of the transposed product") {
+  // tf32's a in registers, m64nNk8: a0..a3 of lane l at (row l/4, column l%4),
+  // row +8, column +4: K's low bits are lanes 0-1, then a register.
+  CHECK(wgmmaLayouts(64, 16, 8, 7, true)->a.str() == "[t0 t1 r t2 t3 t4 r t5 t6]");
+  // out [M, N] = x @ y as out^T = y^T @ x^T: the accumulator of [N, M] with
+  // N's bits as rows (lanes 2-4, a register, the warp) and M's as columns.
+  std::optional<MmaLayouts> swapped = swappedWgmmaLayouts(64, 64, 8, 7);
+  REQUIRE(swapped);
+  CHECK(swapped->swapped);
+  CHECK(swapped->tf32);
+  CHECK(swapped->warpGroup);
+  CHECK(swapped->accumulator.str() == "[t2 t3 t4 r t5 t6 r t0 t1 r r r]");
+  // y [K, N] as the transpose of wgmma's a: y[k = l%4][n = l/4] in lane l's a0.
+  CHECK(swapped->b.str() == "[t2 t3 t4 r t5 t6 t0 t1 r]");
+  // Two warpgroups split N: 128 rows of it each; M (the instruction's N) at most 256.
+  CHECK(swappedWgmmaLayouts(256, 256, 32, 8)->accumulator.slots() == 256);
+  CHECK_FALSE(swappedWgmmaLayouts(128, 64, 32, 8));
+  CHECK_FALSE(swappedWgmmaLayouts(512, 128, 32, 7));
+}
+
 TEST_CASE("a tile with leading dims of 1 is a matrix of its last two dims") {
   CHECK(matrixShape({64, 32}) == std::vector<int64_t>{64, 32});
   CHECK(matrixShape({1, 128, 64}) == std::vector<int64_t>{128, 64});
