@@ -26,7 +26,11 @@
 // registers instead where it already lies in wgmma's register layout (the
 // accumulator's: a softmax's probabilities, or a tile loaded for it before
 // the loop), and b is read K-major where its ring holds it transposed (a
-// tile loaded through a transposed view; AsyncCopy.cpp).
+// tile loaded through a transposed view; AsyncCopy.cpp). tf32 wgmma reads
+// shared memory only K-major, so a tf32 dot with a row-major b computes the
+// transposed product, acc^T = b^T @ a^T (swappedWgmmaLayouts): a, K-major, is
+// wgmma's b, and b's fragments are read from its ring into registers as
+// wgmma's a.
 #include <fmt/format.h>
 #include <llvm/IR/InlineAsm.h>
 
