@@ -191,3 +191,22 @@ TEST_CASE("the tensor-core seeds follow the dims' roles in the dots, not their p
   attention.dims[1].dotRole = DotRole::None;
   for (const LoopConfig& seed : seedSet(SearchSpace(attention), {16, 16, 16})) CHECK(seed.blockSizes[2] == 16);
 }
+
+TEST_CASE("where N is tiled by two loops, tensor-core seeds also give the later one half the tile") {
+  // Causal attention: batch*heads, query rows, the keys before the diagonal tile,
+  // the keys on it (the first dot's N in both loops).
+  LoopShape causal = dotLoop({{128, true, DotRole::Batch},
+                              {4096, true, DotRole::M},
+                              {4096, false, DotRole::N},
+                              {4096, false, DotRole::N}});
+  std::set<LoopConfig> unique = seedSet(SearchSpace(causal), {16, 16, 16, 16});
+  CHECK(unique.count(LoopConfig{{1, 128, 128, 128}, 8, "flat", 1, {1, 0}, 2}) == 1);
+  CHECK(unique.count(LoopConfig{{1, 128, 128, 64}, 8, "flat", 1, {1, 0}, 2}) == 1);
+  CHECK(unique.count(LoopConfig{{1, 128, 128, 64}, 8, "flat", 8, {1, 0}, 2}) == 1);
+  CHECK(unique.count(LoopConfig{{1, 128, 64, 32}, 4, "flat", 1, {1, 0}, 3}) == 1);
+  // One loop over N: no such variants.
+  std::set<LoopConfig> matmul =
+      seedSet(SearchSpace(dotLoop({{4096, true, DotRole::M}, {4096, true, DotRole::N}, {4096, false, DotRole::K}})),
+              {64, 64, 32});
+  for (const LoopConfig& seed : matmul) CHECK(seed.blockSizes[1] >= 64);
+}
