@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <thread>
 
-#include "runtime/AssertClose.h"
 #include "runtime/Kernels.h"
 #include "support/ScalarOps.h"
 
@@ -60,22 +60,51 @@ double reductionLength(double elementsRead, double elementsWritten, double dotFl
   return std::max({1.0, elementsRead / elementsWritten, dotFlops / 2 / elementsWritten});
 }
 
+BaselineTolerance::BaselineTolerance(Tensor baseline, double reductionLength, double inputRounding)
+    : baseline_(std::move(baseline)) {
+  auto [rtol, atol] = defaultTolerances(baseline_.dtype());
+  // rms is 0 for integers and bool, which must be equal.
+  double rho = defaultTolerances(baseline_.dtype() == DType::Float64 ? DType::Float64 : DType::Float32).first;
+  double rms = rootMeanSquare(baseline_);
+  options_.rtol = kLooser * rtol;
+  options_.atol = kLooser * atol + rho * std::sqrt(std::max(reductionLength, 1.0)) * rms;
+  if (inputRounding > 0) {
+    options_.rowAtol = rowRootMeanSquares(baseline_);
+    for (double& rowRms : options_.rowAtol) rowRms *= kInputRoundings * inputRounding;
+  }
+  options_.equalNan = true;
+}
+
+std::string BaselineTolerance::difference(const Tensor& candidate) const {
+  // Blocks of the first dim on up to a thread a core, of a million elements or more
+  // each; their rows along the last dim are whole, so each takes its share of rowAtol.
+  int64_t blocks = 1;
+  if (candidate.dim() >= 2 && candidate.shape() == baseline_.shape())
+    blocks = std::min({static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency())), candidate.shape()[0],
+                       candidate.numel() >> 20});
+  if (blocks > 1) {
+    int64_t first = candidate.shape()[0], rowsPerIndex = candidate.numel() / first / candidate.shape().back();
+    std::vector<char> close(static_cast<size_t>(blocks), 0);
+    std::vector<std::thread> threads;
+    for (int64_t block = 0; block < blocks; ++block)
+      threads.emplace_back([&, block] {
+        int64_t begin = first * block / blocks, end = first * (block + 1) / blocks;
+        CloseOptions options = options_;
+        if (!options.rowAtol.empty())
+          options.rowAtol.assign(options_.rowAtol.begin() + begin * rowsPerIndex, options_.rowAtol.begin() + end * rowsPerIndex);
+        close[static_cast<size_t>(block)] =
+            compareClose(candidate.narrow(0, begin, end - begin), baseline_.narrow(0, begin, end - begin), options).ok;
+      });
+    for (std::thread& thread : threads) thread.join();
+    if (std::all_of(close.begin(), close.end(), [](char ok) { return ok != 0; })) return "";
+  }
+  CloseReport report = compareClose(candidate, baseline_, options_);
+  return report.ok ? "" : report.message;
+}
+
 std::string differenceFromBaseline(const Tensor& candidate, const Tensor& baseline, double reductionLength,
                                    double inputRounding) {
-  auto [rtol, atol] = defaultTolerances(baseline.dtype());
-  // rms is 0 for integers and bool, which must be equal.
-  double rho = defaultTolerances(baseline.dtype() == DType::Float64 ? DType::Float64 : DType::Float32).first;
-  double rms = rootMeanSquare(baseline);
-  CloseOptions options;
-  options.rtol = kLooser * rtol;
-  options.atol = kLooser * atol + rho * std::sqrt(std::max(reductionLength, 1.0)) * rms;
-  if (inputRounding > 0) {
-    options.rowAtol = rowRootMeanSquares(baseline);
-    for (double& rowRms : options.rowAtol) rowRms *= kInputRoundings * inputRounding;
-  }
-  options.equalNan = true;
-  CloseReport report = compareClose(candidate, baseline, options);
-  return report.ok ? "" : report.message;
+  return BaselineTolerance(baseline, reductionLength, inputRounding).difference(candidate);
 }
 
 }  // namespace hel

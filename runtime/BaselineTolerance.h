@@ -41,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/AssertClose.h"
 #include "runtime/Tensor.h"
 
 namespace hel {
@@ -56,9 +57,24 @@ std::vector<double> rowRootMeanSquares(const Tensor& tensor);
 // (a matmul: its K); at least 1.
 double reductionLength(double elementsRead, double elementsWritten, double dotFlops);
 
-// What is wrong with `candidate` next to `baseline`, as assert_close says it, under the rule
-// above; empty where it passes.
-// `inputRounding`: u above (the largest of the kernel's dots'; 0 where none rounds).
+// The rule above for the outputs that one baseline tensor's candidates write: the
+// baseline's root mean squares are computed once, for every candidate (hel tune compares
+// tens of candidates of 67 million elements each with one baseline).
+class BaselineTolerance {
+ public:
+  // `inputRounding`: u above (the largest of the kernel's dots'; 0 where none rounds).
+  BaselineTolerance(Tensor baseline, double reductionLength, double inputRounding = 0);
+  // What is wrong with `candidate` next to the baseline, as assert_close says it; empty
+  // where it passes. Large tensors are compared on several threads, a block of their
+  // first dim each (only a failing one again on one thread, for assert_close's message).
+  std::string difference(const Tensor& candidate) const;
+
+ private:
+  Tensor baseline_;
+  CloseOptions options_;
+};
+
+// BaselineTolerance(baseline, ...).difference(candidate).
 std::string differenceFromBaseline(const Tensor& candidate, const Tensor& baseline, double reductionLength,
                                    double inputRounding = 0);
 

@@ -173,3 +173,23 @@ TEST_CASE("short outputs keep ten times assert_close's tolerance; integers must 
   CHECK(differenceFromBaseline(make({1.0, 2.0}), make({1.001, 2.0}), 1) != "");
   CHECK(differenceFromBaseline(make({1, 2}, DType::Int32), make({1, 3}, DType::Int32), 1000) != "");
 }
+
+TEST_CASE("large outputs are compared a block of rows a thread, with each row's own allowance") {
+  // 64 x 256 x 256 (4 million elements: several blocks of the first dim). Each row of
+  // the last dim is allowed 8 u of its rms more than the rest: rows of 1 in the first
+  // half, rows of 1000 in the second, so only the second half may be off by 0.5.
+  const int64_t first = 64, middle = 256, last = 256;
+  std::vector<double> baseline(static_cast<size_t>(first * middle * last));
+  for (size_t i = 0; i < baseline.size(); ++i) baseline[i] = i < baseline.size() / 2 ? 1.0 : 1000.0;
+  std::vector<double> candidate = baseline;
+  size_t late = baseline.size() - 1000, early = 1000;
+  candidate[late] += 0.5;
+  const double f16 = std::ldexp(1.0, -11);  // 8 u rms: 0.004 for rows of 1, 3.9 for rows of 1000
+  BaselineTolerance tolerance(make(baseline, {first, middle, last}, DType::Float32), 1, f16);
+  CHECK(tolerance.difference(make(candidate, {first, middle, last}, DType::Float32)) == "");
+  // One element off in the first half: the message is assert_close's over the whole tensor.
+  candidate[early] += 0.5;
+  std::string message = tolerance.difference(make(candidate, {first, middle, last}, DType::Float32));
+  CHECK(message.find("Mismatched elements: 1 / 4194304 (0.0%)") != std::string::npos);
+  CHECK(message.find("at index (0, 3, 232)") != std::string::npos);
+}
