@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -25,8 +26,10 @@ bool writeFileAtomically(const std::string& path, const std::string& text) {
     fs::create_directories(folder, error);
     if (error) return false;
   }
-  // The process id keeps two hels writing the same file from sharing a temporary.
-  std::string temporary = fmt::format("{}.{}.tmp", path, getpid());
+  // The process id and a count keep two hels, or two threads, writing the same file
+  // from sharing a temporary.
+  static std::atomic<uint64_t> writes{0};
+  std::string temporary = fmt::format("{}.{}.{}.tmp", path, getpid(), writes++);
   {
     std::ofstream out(temporary, std::ios::binary);
     out << text;
@@ -47,6 +50,12 @@ std::optional<std::string> readFile(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+uint64_t cacheHash(const std::string& text) {
+  uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  return hash;
 }
 
 }  // namespace hel

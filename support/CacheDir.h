@@ -2,6 +2,7 @@
 // that cannot be read or written is simply not cached: the cache only ever saves time.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -12,9 +13,12 @@ namespace hel {
 std::string cacheDirectory();
 
 // Writes `text` to `path` through a temporary file renamed into place, so that a reader
-// (another hel running beside this one) never sees half a file; creates the folders on
-// the way. False where that failed.
+// (another hel, or another thread, writing beside this one) never sees half a file;
+// creates the folders on the way. False where that failed.
 bool writeFileAtomically(const std::string& path, const std::string& text);
+
+// The 64-bit FNV-1a hash of `text`: what names a cache file.
+uint64_t cacheHash(const std::string& text);
 
 // The whole file, or nullopt where it cannot be read.
 std::optional<std::string> readFile(const std::string& path);

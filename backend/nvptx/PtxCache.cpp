@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "lower/IRPrinter.h"
+#include "support/CacheDir.h"
 
 namespace hel::nvptx {
 namespace {
@@ -31,12 +32,6 @@ std::string buildIdentity() {
   return identity;
 }
 
-uint64_t fnv1a(const std::string& text) {
-  uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
-  return hash;
-}
-
 }  // namespace
 
 PtxCache::PtxCache(std::string dir) : dir_(std::move(dir)) {
@@ -51,7 +46,7 @@ std::string PtxCache::keyOf(const tir::Kernel& kernel, const Target& target) {
 }
 
 std::string PtxCache::pathOf(const std::string& key) const {
-  return fmt::format("{}/ptx/{:016x}.ptx", dir_, fnv1a(key));
+  return fmt::format("{}/ptx/{:016x}.ptx", dir_, cacheHash(key));
 }
 
 std::optional<Ptx> PtxCache::load(const std::string& key) const {

@@ -8,6 +8,8 @@
 #include <initializer_list>
 
 #include "runtime/Tensor.h"
+#include "runtime/cuda/Ptxas.h"
+#include "support/CacheDir.h"
 
 namespace hel::cuda {
 
@@ -296,6 +298,20 @@ CUdeviceptr CudaDevice::tensorMap(const TensorMapDescription& description) {
 // ---- kernels ---------------------------------------------------------------------------
 
 CUmodule CudaDevice::loadModule(const std::string& ptx) {
+  // A cubin from ptxas where there is one (Ptxas.h says why), else the driver's JIT.
+  if (const Ptxas* ptxas = cubinsLoad_ ? Ptxas::find() : nullptr)
+    if (std::optional<std::string> cubin = ptxas->assemble(ptx, cacheDirectory())) {
+      makeCurrent();
+      CUmodule handle = nullptr;
+      CUresult code = driver_.cuModuleLoadDataEx.fn(&handle, cubin->data(), 0, nullptr, nullptr);
+      if (code == CUDA_SUCCESS) return handle;
+      if (isStickyError(code)) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        throw fault(driver_.cuModuleLoadDataEx.name, code);
+      }
+      // A cubin this driver cannot load (from a newer ptxas): its JIT from now on.
+      cubinsLoad_ = false;
+    }
   std::vector<char> log(kErrorLogBytes, '\0');
   CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
   void* values[] = {log.data(), reinterpret_cast<void*>(static_cast<uintptr_t>(log.size()))};

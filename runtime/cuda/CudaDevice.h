@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <tuple>
@@ -164,7 +165,8 @@ class CudaDevice {
 
   // Makes this device's context current on the calling thread.
   void makeCurrent() const;
-  // JIT-compiles `ptx` into a module; throws CudaError with ptxas's log. Without the lock.
+  // Loads `ptx` as a module: ptxas's cubin, or the driver's JIT; throws CudaError with
+  // ptxas's log. Without the lock.
   CUmodule loadModule(const std::string& ptx);
   // Throws the recorded fault, if any.
   void checkUsable() const;
@@ -177,6 +179,8 @@ class CudaDevice {
 
   const Driver& driver_;
   DeviceProperties properties_;
+  // False once the driver could not load a cubin from ptxas (Ptxas.h).
+  std::atomic<bool> cubinsLoad_{true};
   CUcontext context_;
   // Guards everything below: kernels may be loaded from compile threads.
   std::mutex mutex_;

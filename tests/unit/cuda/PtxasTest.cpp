@@ -1,0 +1,99 @@
+// Assembling PTX with ptxas (runtime/cuda/Ptxas.h), with a stand-in ptxas: a shell script
+// that records each run and writes the PTX it was given, tagged with the architecture,
+// as the cubin.
+#include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "runtime/cuda/Ptxas.h"
+#include "support/CacheDir.h"
+
+using namespace hel::cuda;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kPtx = "//\n.version 8.0\n.target sm_90a\n.address_size 64\n.visible .entry k()\n{\n  ret;\n}\n";
+
+// A folder of its own for a test, removed at the end.
+struct Scratch {
+  fs::path dir = fs::temp_directory_path() / ("hel-ptxas-test-" + std::to_string(getpid()));
+  Scratch() { fs::create_directories(dir); }
+  ~Scratch() { fs::remove_all(dir); }
+
+  // An executable script at dir/name with this body.
+  std::string script(const std::string& name, const std::string& body) const {
+    fs::path path = dir / name;
+    std::ofstream(path) << "#!/bin/sh\n" << body;
+    fs::permissions(path, fs::perms::owner_all);
+    return path.string();
+  }
+
+  // A stand-in ptxas that logs each assembly to dir/runs and fails on them where `fails`.
+  std::string fakePtxas(bool fails) const {
+    std::string runs = (dir / "runs").string();
+    return script(fails ? "failing-ptxas" : "ptxas",
+                  "if [ \"$1\" = --version ]; then printf 'ptxas: stand-in\\nBuild test_1.0\\n'; exit 0; fi\n"
+                  "echo run >> " + runs + "\n" + (fails ? "echo 'ptxas fatal: no' >&2; exit 255\n" : "") +
+                  "arch=${1#-arch=}; out=$3; in=$4\n"
+                  "{ echo \"cubin for $arch\"; cat \"$in\"; } > \"$out\"\n");
+  }
+
+  int runs() const {
+    std::ifstream in(dir / "runs");
+    int count = 0;
+    for (std::string line; std::getline(in, line);) ++count;
+    return count;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the architecture of a PTX text is its .target's") {
+  CHECK(ptxTarget(kPtx) == "sm_90a");
+  CHECK(ptxTarget(".version 7.0\n.target sm_80, debug\n") == "sm_80");
+  CHECK(ptxTarget(".version 7.0\n") == "");
+}
+
+TEST_CASE("ptxas assembles PTX for its .target, and its cubins are cached by PTX") {
+  Scratch scratch;
+  std::optional<Ptxas> ptxas = Ptxas::at(scratch.fakePtxas(false));
+  REQUIRE(ptxas);
+  CHECK(ptxas->version() == "Build test_1.0");
+  std::string cache = (scratch.dir / "cache").string();
+  std::optional<std::string> cubin = ptxas->assemble(kPtx, cache);
+  REQUIRE(cubin);
+  CHECK(*cubin == std::string("cubin for sm_90a\n") + kPtx);
+  CHECK(scratch.runs() == 1);
+  // Again: from the cache, without a run; another PTX runs again.
+  CHECK(ptxas->assemble(kPtx, cache) == cubin);
+  CHECK(scratch.runs() == 1);
+  std::string other = std::string(kPtx) + "// other\n";
+  CHECK(ptxas->assemble(other, cache) == std::string("cubin for sm_90a\n") + other);
+  CHECK(scratch.runs() == 2);
+  // Without a cache folder every call runs ptxas.
+  CHECK(ptxas->assemble(kPtx, "") == cubin);
+  CHECK(scratch.runs() == 3);
+  // A cache file whose header does not match (a hash collision, or a file cut short) is
+  // not taken: it is assembled again and written anew.
+  for (const auto& entry : fs::directory_iterator(fs::path(cache) / "cubin"))
+    std::ofstream(entry.path()) << "hel cubin: ptx=1 check=0\nstale";
+  CHECK(ptxas->assemble(kPtx, cache) == cubin);
+  CHECK(scratch.runs() == 4);
+}
+
+TEST_CASE("where ptxas fails, or is not there, there is no cubin") {
+  Scratch scratch;
+  std::optional<Ptxas> failing = Ptxas::at(scratch.fakePtxas(true));
+  REQUIRE(failing);
+  CHECK_FALSE(failing->assemble(kPtx, (scratch.dir / "cache").string()));
+  CHECK(scratch.runs() == 1);
+  CHECK_FALSE(fs::exists(scratch.dir / "cache" / "cubin"));  // nothing cached
+  // PTX without a .target is not given to ptxas.
+  CHECK_FALSE(failing->assemble(".version 8.0\n", ""));
+  CHECK(scratch.runs() == 1);
+  CHECK_FALSE(Ptxas::at((scratch.dir / "no-such-ptxas").string()));
+  CHECK_FALSE(Ptxas::at(scratch.script("broken-ptxas", "exit 1\n")));
+}
