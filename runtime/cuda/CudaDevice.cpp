@@ -300,7 +300,7 @@ CUdeviceptr CudaDevice::tensorMap(const TensorMapDescription& description) {
 CUmodule CudaDevice::loadModule(const std::string& ptx) {
   // A cubin from ptxas where there is one (Ptxas.h says why), else the driver's JIT.
   if (const Ptxas* ptxas = cubinsLoad_ ? Ptxas::find() : nullptr)
-    if (std::optional<std::string> cubin = ptxas->assemble(ptx, cacheDirectory())) {
+    if (std::optional<std::string> cubin = ptxas->assemble(ptx, properties_.arch(), cacheDirectory())) {
       makeCurrent();
       CUmodule handle = nullptr;
       CUresult code = driver_.cuModuleLoadDataEx.fn(&handle, cubin->data(), 0, nullptr, nullptr);

@@ -111,10 +111,12 @@ const Ptxas* Ptxas::find() {
   return found ? &*found : nullptr;
 }
 
-std::optional<std::string> Ptxas::assemble(const std::string& ptx, const std::string& cacheDirectory) const {
+std::optional<std::string> Ptxas::assemble(const std::string& ptx, const std::string& deviceArch,
+                                           const std::string& cacheDirectory) const {
   std::string target = ptxTarget(ptx);
   if (target.empty()) return std::nullopt;
-  std::string key = fmt::format("{}\n{}\n{}", path_, version_, ptx);
+  if (target != deviceArch + "a") target = deviceArch;
+  std::string key = fmt::format("{}\n{}\n{}\n{}", path_, version_, target, ptx);
   uint64_t hash = cacheHash(key);
   std::string header = cubinHeader(key, ptx.size());
   if (!cacheDirectory.empty())

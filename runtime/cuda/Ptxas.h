@@ -27,10 +27,13 @@ class Ptxas {
   // The one at `path`, where it runs (`ptxas --version` succeeds).
   static std::optional<Ptxas> at(const std::string& path);
 
-  // The cubin of `ptx` for the architecture its `.target` names; nullopt where ptxas
-  // fails on it. Cached in `cacheDirectory` (none where empty). Safe to call from
-  // several threads at once.
-  std::optional<std::string> assemble(const std::string& ptx, const std::string& cacheDirectory) const;
+  // The cubin of `ptx` for a device of architecture `deviceArch` ("sm_90"): for the
+  // PTX's own `.target` where that is the device's architecture-specific one ("sm_90a"),
+  // else for the device (a cubin runs only on its own architecture; PTX for an older
+  // one compiles for a newer device). Nullopt where ptxas fails on it. Cached in
+  // `cacheDirectory` (none where empty). Safe to call from several threads at once.
+  std::optional<std::string> assemble(const std::string& ptx, const std::string& deviceArch,
+                                      const std::string& cacheDirectory) const;
 
   const std::string& path() const { return path_; }
   // The last line of `ptxas --version` (e.g. "Build cuda_13.0.r13.0/compiler.36424714_0").

@@ -57,42 +57,47 @@ TEST_CASE("the architecture of a PTX text is its .target's") {
   CHECK(ptxTarget(".version 7.0\n") == "");
 }
 
-TEST_CASE("ptxas assembles PTX for its .target, and its cubins are cached by PTX") {
+TEST_CASE("ptxas assembles PTX for the device or its architecture-specific target, cached by PTX") {
   Scratch scratch;
   std::optional<Ptxas> ptxas = Ptxas::at(scratch.fakePtxas(false));
   REQUIRE(ptxas);
   CHECK(ptxas->version() == "Build test_1.0");
   std::string cache = (scratch.dir / "cache").string();
-  std::optional<std::string> cubin = ptxas->assemble(kPtx, cache);
+  std::optional<std::string> cubin = ptxas->assemble(kPtx, "sm_90", cache);
   REQUIRE(cubin);
   CHECK(*cubin == std::string("cubin for sm_90a\n") + kPtx);
   CHECK(scratch.runs() == 1);
   // Again: from the cache, without a run; another PTX runs again.
-  CHECK(ptxas->assemble(kPtx, cache) == cubin);
+  CHECK(ptxas->assemble(kPtx, "sm_90", cache) == cubin);
   CHECK(scratch.runs() == 1);
   std::string other = std::string(kPtx) + "// other\n";
-  CHECK(ptxas->assemble(other, cache) == std::string("cubin for sm_90a\n") + other);
+  CHECK(ptxas->assemble(other, "sm_90", cache) == std::string("cubin for sm_90a\n") + other);
   CHECK(scratch.runs() == 2);
+  // PTX for an older architecture is assembled for the device's (and cached apart).
+  std::string ampere = ".version 7.0\n.target sm_80\n";
+  CHECK(ptxas->assemble(ampere, "sm_90", cache) == "cubin for sm_90\n" + ampere);
+  CHECK(ptxas->assemble(ampere, "sm_80", cache) == "cubin for sm_80\n" + ampere);
+  CHECK(scratch.runs() == 4);
   // Without a cache folder every call runs ptxas.
-  CHECK(ptxas->assemble(kPtx, "") == cubin);
-  CHECK(scratch.runs() == 3);
+  CHECK(ptxas->assemble(kPtx, "sm_90", "") == cubin);
+  CHECK(scratch.runs() == 5);
   // A cache file whose header does not match (a hash collision, or a file cut short) is
   // not taken: it is assembled again and written anew.
   for (const auto& entry : fs::directory_iterator(fs::path(cache) / "cubin"))
     std::ofstream(entry.path()) << "hel cubin: ptx=1 check=0\nstale";
-  CHECK(ptxas->assemble(kPtx, cache) == cubin);
-  CHECK(scratch.runs() == 4);
+  CHECK(ptxas->assemble(kPtx, "sm_90", cache) == cubin);
+  CHECK(scratch.runs() == 6);
 }
 
 TEST_CASE("where ptxas fails, or is not there, there is no cubin") {
   Scratch scratch;
   std::optional<Ptxas> failing = Ptxas::at(scratch.fakePtxas(true));
   REQUIRE(failing);
-  CHECK_FALSE(failing->assemble(kPtx, (scratch.dir / "cache").string()));
+  CHECK_FALSE(failing->assemble(kPtx, "sm_90", (scratch.dir / "cache").string()));
   CHECK(scratch.runs() == 1);
   CHECK_FALSE(fs::exists(scratch.dir / "cache" / "cubin"));  // nothing cached
   // PTX without a .target is not given to ptxas.
-  CHECK_FALSE(failing->assemble(".version 8.0\n", ""));
+  CHECK_FALSE(failing->assemble(".version 8.0\n", "sm_90", ""));
   CHECK(scratch.runs() == 1);
   CHECK_FALSE(Ptxas::at((scratch.dir / "no-such-ptxas").string()));
   CHECK_FALSE(Ptxas::at(scratch.script("broken-ptxas", "exit 1\n")));
