@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Matmul on the GPU machine, from the repository root: `hel bench` of
 # bench/matmul/matmul.hel (f16 and bf16; 4096^3, 8192^3, 4000^3 and
-# 1000x3000x500) under each of CONFIGS, then torch.matmul (cuBLAS) at the same
-# shapes in the same run. Prints every config's TFLOP/s, then one row per
+# 1000x3000x500) under each of CONFIGS (`own`: the kernels' own configs, or those
+# hel tune stored), then torch.matmul (cuBLAS) at the same shapes in the same
+# run. Prints every config's TFLOP/s, then one row per
 # shape and dtype: the best config, its TFLOP/s, PyTorch's, and the ratio.
 # SCRIPT=matmul_f32.hel SHAPES=4096x4096x4096 DTYPES="f32 tf32 tf32x3" does the f32
 # kernels (a kernel named *_tf32 counts as tf32, against PyTorch with TF32 on; one
@@ -36,7 +37,9 @@ bench_rows() {
 index=0
 for config in $configs; do
   index=$((index + 1))
-  if ! "$hel" bench "$here/$script" --config "$config" > "$out/bench.$index.txt" 2>&1; then
+  flags=()
+  [ "$config" = own ] || flags=(--config "$config")
+  if ! "$hel" bench "$here/$script" "${flags[@]}" > "$out/bench.$index.txt" 2>&1; then
     echo "hel  $config: failed"; tail -n 5 "$out/bench.$index.txt"; continue
   fi
   bench_rows "$out/bench.$index.txt" | while read -r dtype shape ms; do
