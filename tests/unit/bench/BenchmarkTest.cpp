@@ -92,3 +92,35 @@ TEST_CASE("the wall clock times each run") {
   CHECK(clock.timeTogether([&] { ++runs; }, 2) >= 0);
   CHECK(runs == 5);
 }
+
+TEST_CASE("hel tune's cut-off compares runs without the cache flushes, as the medians it comes from") {
+  // A GPU clock: timeTogether counts each run's L2 flush (0.09 ms), timeEach does not.
+  class FlushingClock : public Clock {
+   public:
+    explicit FlushingClock(double runMs) : runMs_(runMs) {}
+    double timeTogether(const std::function<void()>& fn, int count) override {
+      for (int i = 0; i < count; ++i) fn();
+      return count * (runMs_ + 0.09);
+    }
+    std::vector<double> timeEach(const std::function<void()>& fn, int count) override {
+      for (int i = 0; i < count; ++i) fn();
+      return std::vector<double>(static_cast<size_t>(count), runMs_);
+    }
+    void wait() override {}
+
+   private:
+    double runMs_;
+  };
+  Settings settings;
+  settings.cutoffMs = 0.05;  // 1.1 times a best median of about 0.045 ms
+  // 0.014 ms a run (0.104 with its flush): under the cut-off, so timed in full.
+  FlushingClock fast(0.014);
+  Timing timing = benchmark(fast, [] {}, settings);
+  CHECK(timing.reps > 0);
+  CHECK(timing.medianMs == Approx(0.014));
+  // 0.2 ms a run: cut off, its runs' median reported, with no timed runs.
+  FlushingClock slow(0.2);
+  timing = benchmark(slow, [] {}, settings);
+  CHECK(timing.reps == 0);
+  CHECK(timing.medianMs == Approx(0.2));
+}
