@@ -6,9 +6,10 @@
 namespace hel::tune {
 namespace {
 
-std::vector<int64_t> powersOfTwoUpTo(int64_t limit) {
+// Powers of two from `smallest` (or from 1, where `limit` is below it) up to `limit`.
+std::vector<int64_t> powersOfTwo(int64_t smallest, int64_t limit) {
   std::vector<int64_t> values;
-  for (int64_t value = 1; value <= limit; value *= 2) values.push_back(value);
+  for (int64_t value = limit >= smallest ? smallest : 1; value <= limit; value *= 2) values.push_back(value);
   return values;
 }
 
@@ -47,7 +48,12 @@ SearchSpace::SearchSpace(LoopShape shape) : shape_(std::move(shape)) {
   int gridDims = 0;
   int64_t gridExtent = 1;
   for (const TileDim& dim : shape_.dims) {
-    blockSizes_.push_back(powersOfTwoUpTo(std::min(roundUpToPowerOfTwo(std::max<int64_t>(dim.extent, 1)), kMaxBlockSize)));
+    // A dot's M, N and K tiles take 16 or more, as Triton's tl.dot requires: thinner
+    // ones fall back to FMA dots that run for seconds at the sizes worth tuning (H100,
+    // causal attention: [2, 4, 1, 128], a random restart, took 5.3 s a run).
+    bool dotTile = dim.dotRole == DotRole::M || dim.dotRole == DotRole::N || dim.dotRole == DotRole::K;
+    blockSizes_.push_back(powersOfTwo(dotTile ? kMinDotBlockSize : 1,
+                                      std::min(roundUpToPowerOfTwo(std::max<int64_t>(dim.extent, 1)), kMaxBlockSize)));
     if (dim.grid) ++gridDims, gridExtent = dim.extent;
   }
   warps_ = {1, 2, 4, 8, 16};

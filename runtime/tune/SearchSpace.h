@@ -1,7 +1,8 @@
 // The configs `hel tune` may try for one device loop, derived from the loop itself: only
 // the knobs that change the code generated for it.
 //
-// - a block size per tile dim: powers of two up to the dim's size (rounded up);
+// - a block size per tile dim: powers of two up to the dim's size (rounded up), from
+//   kMinDotBlockSize for a dot's M, N and K where the dim has that many;
 // - num_warps: 1 to 16;
 // - pid_type flat or persistent_blocked, for a 1-D grid that can have many more programs
 //   than the GPU has SMs;
@@ -46,6 +47,7 @@ struct LoopShape {
 // more spills to local memory.
 constexpr int64_t kMaxElementsPerThread = 128;
 constexpr int64_t kMaxBlockSize = 1 << 16;
+constexpr int64_t kMinDotBlockSize = 16;
 
 bool withinRegisterBudget(int64_t largestTileElements, int64_t numWarps);
 

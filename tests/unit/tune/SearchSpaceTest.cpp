@@ -210,3 +210,20 @@ TEST_CASE("where N is tiled by two loops, tensor-core seeds also give the later 
               {64, 64, 32});
   for (const LoopConfig& seed : matmul) CHECK(seed.blockSizes[1] >= 64);
 }
+
+TEST_CASE("a dot's M, N and K tiles are 16 or more, where the dim has 16") {
+  LoopShape causal = dotLoop({{128, true, DotRole::Batch},
+                              {4096, true, DotRole::M},
+                              {4096, false, DotRole::N},
+                              {8, false, DotRole::K}});
+  SearchSpace space(causal);
+  CHECK(space.blockSizeChoices()[0].front() == 1);  // a batch tile of one head
+  CHECK(space.blockSizeChoices()[1] == std::vector<int64_t>{16, 32, 64, 128, 256, 512, 1024, 2048, 4096});
+  CHECK(space.blockSizeChoices()[2].front() == 16);
+  CHECK(space.blockSizeChoices()[3] == std::vector<int64_t>{1, 2, 4, 8});  // a dim of 8: what it has
+  // Random restarts and neighbours stay there.
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 50; ++i) CHECK(space.random(rng).blockSizes[2] >= 16);
+  LoopConfig low{{1, 16, 16, 8}, 4, "flat", 1, {0, 1}, 1};
+  for (const LoopConfig& near : space.neighbours(low)) CHECK(near.blockSizes[1] >= 16);
+}
