@@ -6,6 +6,7 @@
 
 #include "cli/Commands.h"
 #include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/Ptxas.h"
 #include "support/Diagnostics.h"
 
 namespace hel::cli {
@@ -49,6 +50,12 @@ void addDevicesCommand(CLI::App& app, int* status) {
       const cuda::Driver* driver = cuda::Driver::get(nullptr);
       std::cout << fmt::format("CUDA driver {}: {} GPU{}\n", driver->versionText(), devices.size(),
                                devices.size() == 1 ? "" : "s");
+      // Which compiles the kernels' PTX (runtime/cuda/Ptxas.h): it decides how long a
+      // first run and hel tune's batches take.
+      if (const cuda::Ptxas* ptxas = cuda::Ptxas::find())
+        std::cout << fmt::format("kernels assembled by {} ({})\n", ptxas->path(), ptxas->version());
+      else
+        std::cout << "kernels compiled by the driver's JIT, one at a time (no ptxas found; HEL_PTXAS names one)\n";
       for (const cuda::DeviceProperties& device : devices) printDevice(device);
       *status = kExitOk;
     } catch (const cuda::CudaError& error) {
