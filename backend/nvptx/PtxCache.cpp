@@ -2,10 +2,7 @@
 
 #include <fmt/format.h>
 #include <llvm/Config/llvm-config.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -34,11 +31,7 @@ std::string buildIdentity() {
 
 }  // namespace
 
-PtxCache::PtxCache(std::string dir) : dir_(std::move(dir)) {
-  if (!dir_.empty()) return;
-  if (const char* fromEnv = std::getenv("HEL_CACHE_DIR"); fromEnv && *fromEnv) dir_ = fromEnv;
-  else if (const char* home = std::getenv("HOME"); home && *home) dir_ = std::string(home) + "/.cache/hel";
-}
+PtxCache::PtxCache(std::string dir) : dir_(dir.empty() ? cacheDirectory() : std::move(dir)) {}
 
 std::string PtxCache::keyOf(const tir::Kernel& kernel, const Target& target) {
   return fmt::format("hel {} llvm-{} {}{}\n{}", buildIdentity(), LLVM_VERSION_STRING, target.arch,
@@ -88,29 +81,13 @@ std::optional<Ptx> PtxCache::load(const std::string& key) const {
 
 void PtxCache::store(const std::string& key, const Ptx& ptx) const {
   if (dir_.empty()) return;
-  std::error_code error;
-  fs::create_directories(dir_ + "/ptx", error);
-  if (error) return;
-  std::string path = pathOf(key);
-  // Unique to the process and the call: hel tune stores from several threads at once.
-  static std::atomic<uint64_t> stores{0};
-  std::string temporary = fmt::format("{}.{}.{}.tmp", path, getpid(), stores++);
-  {
-    std::ofstream out(temporary, std::ios::binary);
-    out << fmt::format("// hel ptx cache: threads={} shared={} maps={} key={} entry={}\n", ptx.threads,
-                       ptx.sharedBytes, ptx.tensorMaps.size(), key.size(), ptx.entry);
-    for (const TensorMap& map : ptx.tensorMaps)
-      out << fmt::format("// tensor map: param={} dtype={} dims={}x{} stride={} box={}x{} swizzle={}\n",
-                         map.pointerParam, static_cast<int>(map.dtype), map.columns, map.rows, map.rowStrideBytes,
-                         map.boxColumns, map.boxRows, map.swizzleBytes);
-    out << key << ptx.text;
-    if (!out) {
-      fs::remove(temporary, error);
-      return;
-    }
-  }
-  fs::rename(temporary, path, error);
-  if (error) fs::remove(temporary, error);
+  std::string text = fmt::format("// hel ptx cache: threads={} shared={} maps={} key={} entry={}\n", ptx.threads,
+                                 ptx.sharedBytes, ptx.tensorMaps.size(), key.size(), ptx.entry);
+  for (const TensorMap& map : ptx.tensorMaps)
+    text += fmt::format("// tensor map: param={} dtype={} dims={}x{} stride={} box={}x{} swizzle={}\n", map.pointerParam,
+                        static_cast<int>(map.dtype), map.columns, map.rows, map.rowStrideBytes, map.boxColumns,
+                        map.boxRows, map.swizzleBytes);
+  writeFileAtomically(pathOf(key), text + key + ptx.text);
 }
 
 Ptx PtxCache::compile(const tir::Kernel& kernel, const Target& target, std::optional<int64_t> sharedLimit) const {
