@@ -408,7 +408,7 @@ void addTuneCommand(CLI::App& app, int* status) {
   command->add_option("--budget", options->tune.budgetSeconds, "Stop searching after this many seconds in all (default: 60 quick, 600 full)")
       ->check(CLI::PositiveNumber);
   command->add_option("--seed", options->tune.seed, "Seed of the random restarts (the same seed tries the same configs)");
-  command->add_option("--jobs", options->tune.jobs, "Threads compiling candidates to PTX (default: every core)")
+  command->add_option("--jobs", options->tune.jobs, "Threads compiling candidates to PTX and, where ptxas is installed, to cubins (default: every core)")
       ->check(CLI::PositiveNumber);
   CLI::Option* force = command->add_flag("--force", options->tune.force, "Tune again calls that the tune file already holds");
   command->add_option("--device", options->device.device, "Tune for the GPU (cuda, the default) or the CPU backend (cpu)")
