@@ -23,4 +23,20 @@ uint64_t cacheHash(const std::string& text);
 // The whole file, or nullopt where it cannot be read.
 std::optional<std::string> readFile(const std::string& path);
 
+// Each folder of compiled artifacts ($HEL_CACHE_DIR/ptx, /cubin) keeps at most this many
+// bytes: hel tune caches every candidate (a few hundred KB of PTX and of cubin each).
+constexpr uint64_t kCacheFolderBytes = uint64_t{1} << 30;
+
+// A cache file, read whole and marked as used (its time set to now), so that trimming
+// keeps what is read; nullopt where it cannot be read.
+std::optional<std::string> readCacheFile(const std::string& path);
+
+// writeFileAtomically for a cache file; the first time a process writes into a folder,
+// the folder is trimmed to kCacheFolderBytes (trimCacheFolder).
+bool writeCacheFile(const std::string& path, const std::string& text);
+
+// Where the files directly in `folder` hold more than `maxBytes`, removes those least
+// recently written or read until three quarters of it are left.
+void trimCacheFolder(const std::string& folder, uint64_t maxBytes);
+
 }  // namespace hel

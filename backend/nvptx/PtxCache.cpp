@@ -4,7 +4,6 @@
 #include <llvm/Config/llvm-config.h>
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "lower/IRPrinter.h"
@@ -44,8 +43,9 @@ std::string PtxCache::pathOf(const std::string& key) const {
 
 std::optional<Ptx> PtxCache::load(const std::string& key) const {
   if (dir_.empty()) return std::nullopt;
-  std::ifstream in(pathOf(key), std::ios::binary);
-  if (!in) return std::nullopt;
+  std::optional<std::string> file = readCacheFile(pathOf(key));
+  if (!file) return std::nullopt;
+  std::istringstream in(*file);
   // Header: the launch facts, a line per tensor map, then the whole key (so a
   // hash collision misses).
   std::string header;
@@ -87,7 +87,7 @@ void PtxCache::store(const std::string& key, const Ptx& ptx) const {
     text += fmt::format("// tensor map: param={} dtype={} dims={}x{} stride={} box={}x{} swizzle={}\n", map.pointerParam,
                         static_cast<int>(map.dtype), map.columns, map.rows, map.rowStrideBytes, map.boxColumns,
                         map.boxRows, map.swizzleBytes);
-  writeFileAtomically(pathOf(key), text + key + ptx.text);
+  writeCacheFile(pathOf(key), text + key + ptx.text);
 }
 
 Ptx PtxCache::compile(const tir::Kernel& kernel, const Target& target, std::optional<int64_t> sharedLimit) const {

@@ -120,7 +120,7 @@ std::optional<std::string> Ptxas::assemble(const std::string& ptx, const std::st
   uint64_t hash = cacheHash(key);
   std::string header = cubinHeader(key, ptx.size());
   if (!cacheDirectory.empty())
-    if (std::optional<std::string> cached = readFile(cubinPath(cacheDirectory, hash));
+    if (std::optional<std::string> cached = readCacheFile(cubinPath(cacheDirectory, hash));
         cached && cached->compare(0, header.size(), header) == 0)
       return cached->substr(header.size());
   std::string input = temporaryFile(".ptx"), output = temporaryFile(".cubin");
@@ -131,7 +131,7 @@ std::optional<std::string> Ptxas::assemble(const std::string& ptx, const std::st
   if (!input.empty()) unlink(input.c_str());
   if (!output.empty()) unlink(output.c_str());
   if (cubin && cubin->empty()) cubin.reset();
-  if (cubin && !cacheDirectory.empty()) writeFileAtomically(cubinPath(cacheDirectory, hash), header + *cubin);
+  if (cubin && !cacheDirectory.empty()) writeCacheFile(cubinPath(cacheDirectory, hash), header + *cubin);
   return cubin;
 }
 
