@@ -86,7 +86,7 @@ void KernelCodegen::planAsyncCopies() {
       // tf32 dots read b only K-major: staged transposed, not from a ring
       // (unless swapped: then b's fragments are read from its ring).
       std::optional<MmaLayouts> mma = user->kind() == tir::OpKind::Dot ? layouts_.tensorCoreLayouts(*user) : std::nullopt;
-      bool tf32B = mma && mma->tf32 && !mma->swapped && user->operand(1) == value;
+      bool tf32B = mma && mma->transposesB() && user->operand(1) == value;
       return (layouts_.readsOperandsFromShared(*user) && user->operand(2) != value && !tf32B) ||
              transposesForWarpGroupDots(user);
     });
@@ -154,7 +154,7 @@ void KernelCodegen::planAsyncCopies() {
       bool inFlight = std::all_of(dots.begin(), dots.end(), [&](const tir::Op* dot) {
         if (!isWarpGroupDot(dot) || !inRings.count(dot->operand(0))) return false;
         std::optional<MmaLayouts> mma = layouts_.tensorCoreLayouts(*dot);
-        bool bStagedTwice = mma->tf32 && !mma->swapped && dot->parentBlock() == &body;
+        bool bStagedTwice = mma->transposesB() && dot->parentBlock() == &body;
         return inRings.count(dot->operand(1)) || bStagedTwice;
       });
       int slots = ahead + 1 + (inFlight ? 1 : 0);
@@ -169,7 +169,7 @@ void KernelCodegen::planAsyncCopies() {
       // 0.55 with cp.async, whose copies the staging threads share).
       bool stagesB = std::any_of(dots.begin(), dots.end(), [&](const tir::Op* dot) {
         std::optional<MmaLayouts> mma = layouts_.tensorCoreLayouts(*dot);
-        return mma && mma->tf32 && !mma->swapped && !inRings.count(dot->operand(1));
+        return mma && mma->transposesB() && !inRings.count(dot->operand(1));
       });
       std::vector<const tir::Value*> loads{next};
       for (size_t j : chain) loads.push_back(loop.operand(j + 3));

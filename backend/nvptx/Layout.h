@@ -92,6 +92,10 @@ struct MmaLayouts {
   // read from shared memory as wgmma's b, b from registers (in layout `b`)
   // as its a; `a` is unused. (swappedWgmmaLayouts)
   bool swapped = false;
+
+  // Whether b must be staged transposed (K-major) for the instructions to read
+  // it: tf32 reads it only K-major, unless the product is swapped.
+  bool transposesB() const { return tf32 && !swapped; }
 };
 // With tf32, those of mma.sync m16n8k8 on f32 operands (K >= 8).
 std::optional<MmaLayouts> mmaLayouts(int64_t m, int64_t n, int64_t k, int threadBits, bool tf32 = false);

@@ -71,7 +71,7 @@ bool LayoutAssignment::onlyTf32B(const tir::Value* value, std::set<const tir::Va
       continue;
     }
     std::optional<MmaLayouts> mma = user->kind() == tir::OpKind::Dot ? tensorCoreLayouts(*user) : std::nullopt;
-    if (!mma || !mma->tf32 || mma->swapped || user->operand(1) != value || user->operand(0) == value ||
+    if (!mma || !mma->transposesB() || user->operand(1) != value || user->operand(0) == value ||
         user->operand(2) == value)
       return false;
   }

@@ -293,7 +293,7 @@ void KernelCodegen::warpGroupDot(const tir::Op& op, const MmaLayouts& layouts) {
   // or, for tf32 (K-major only), where it is staged transposed; swapped, a
   // (K-major) is wgmma's b.
   bool bInRingTransposed = transposedInRing_.count(operands[1]) != 0;
-  bool bStagedTransposed = layouts.tf32 && !swapped && !bInRingTransposed;
+  bool bStagedTransposed = layouts.transposesB() && !bInRingTransposed;
   bool bKMajor = swapped || bInRingTransposed || bStagedTransposed;
   // A staged b alternates between two buffers where the instructions stay in
   // flight into the next iteration, which then stages into the other one.
@@ -426,7 +426,7 @@ bool KernelCodegen::keepsInFlight(const tir::Op& dot) const {
 bool KernelCodegen::stagesDoubleBuffered(const tir::Op& dot) const {
   std::optional<MmaLayouts> layouts = layouts_.tensorCoreLayouts(dot);
   const tir::Op* loop = dot.parentBlock()->parentOp();
-  return layouts && layouts->warpGroup && layouts->tf32 && !layouts->swapped && isAsync(dot.operand(0)) &&
+  return layouts && layouts->warpGroup && layouts->transposesB() && isAsync(dot.operand(0)) &&
          !isAsync(dot.operand(1)) && loop && pendingGroups_.count(loop);
 }
 
