@@ -226,23 +226,23 @@ std::vector<LoopConfig> SearchSpace::heuristicSeeds(const LoopConfig& defaults) 
       // the diagonal, then on it, masked), also with the later ones half as
       // wide: less of the masked tiles is computed (H100, head dim 128:
       // [1, 128, 128, 64] is the best found).
+      // The two-warpgroup tiles also with programs grouped for L2 reuse: on a
+      // large dot the stripes of a and b that one wave reads overflow L2 otherwise.
+      auto addGrouped = [&](LoopConfig seed) {
+        add(seed);
+        if (tile.warps != 8) return;
+        seed.l2Grouping = 8;
+        add(seed);
+      };
+      addGrouped(c);
       LoopConfig narrower = c;
       bool firstN = true;
       for (size_t i = 0; i < c.blockSizes.size(); ++i)
         if (shape_.dims[i].dotRole == DotRole::N) {
-          if (!firstN) narrower.blockSizes[i] = std::max<int64_t>(tile.n / 2, 16);
+          if (!firstN) narrower.blockSizes[i] = tile.n / 2;  // clamped into the space by add
           firstN = false;
         }
-      for (const LoopConfig& seed : narrower == c ? std::vector<LoopConfig>{c} : std::vector<LoopConfig>{c, narrower}) {
-        add(seed);
-        // The two-warpgroup tiles also with programs grouped for L2 reuse: on a
-        // large dot the stripes of a and b that one wave reads overflow L2 otherwise.
-        if (tile.warps == 8) {
-          LoopConfig grouped = seed;
-          grouped.l2Grouping = 8;
-          add(grouped);
-        }
-      }
+      if (narrower != c) addGrouped(narrower);
     }
   }
   return seeds;
