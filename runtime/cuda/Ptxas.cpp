@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <sstream>
 #include <vector>
@@ -42,11 +43,14 @@ bool succeeds(const std::vector<std::string>& argv, const std::string& outputPat
 
 bool executable(const std::string& path) { return !path.empty() && access(path.c_str(), X_OK) == 0; }
 
-// A fresh file name for a temporary with this suffix, in $TMPDIR or /tmp; empty where
-// none can be made. The file exists (empty) until the caller removes it.
+// A fresh file name for a temporary with this suffix, in the system's temporary folder
+// ($TMPDIR, else /tmp); empty where none can be made. The file exists (empty) until the
+// caller removes it.
 std::string temporaryFile(const std::string& suffix) {
-  const char* folder = std::getenv("TMPDIR");
-  std::string pattern = fmt::format("{}/hel-ptxas-XXXXXX{}", folder && *folder ? folder : "/tmp", suffix);
+  std::error_code error;
+  std::filesystem::path folder = std::filesystem::temp_directory_path(error);
+  if (error) return "";
+  std::string pattern = (folder / ("hel-ptxas-XXXXXX" + suffix)).string();
   int fd = mkstemps(pattern.data(), static_cast<int>(suffix.size()));
   if (fd < 0) return "";
   close(fd);
