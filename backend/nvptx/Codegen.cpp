@@ -17,6 +17,7 @@
 #include <mutex>
 
 #include "backend/nvptx/KernelCodegen.h"
+#include "support/PtxNotes.h"
 
 namespace hel::nvptx {
 namespace {
@@ -54,6 +55,7 @@ struct Built {
   int64_t threads;
   int64_t sharedBytes;
   std::vector<TensorMap> tensorMaps;
+  int ptxasOptimization;
 };
 
 Built build(const tir::Kernel& kernel, const Target& target) {
@@ -68,6 +70,7 @@ Built build(const tir::Kernel& kernel, const Target& target) {
   built.threads = codegen.threads();
   built.sharedBytes = codegen.sharedBytes();
   built.tensorMaps = codegen.tensorMaps();
+  built.ptxasOptimization = codegen.ptxasOptimization();
   std::string problems;
   llvm::raw_string_ostream stream(problems);
   if (llvm::verifyModule(*built.module, &stream))
@@ -135,7 +138,11 @@ Ptx emitPTX(const tir::Kernel& kernel, const Target& target, std::optional<int64
   if (targetMachine(target.arch).addPassesToEmitFile(passes, stream, nullptr, llvm::CodeGenFileType::AssemblyFile))
     throw std::runtime_error("LLVM cannot emit PTX for " + target.arch);
   passes.run(*built.module);
-  ptx.text = describeTensorMaps(kernel, ptx.tensorMaps) + std::string(buffer.str());
+  std::string header = describeTensorMaps(kernel, ptx.tensorMaps);
+  if (built.ptxasOptimization != kDefaultPtxasOptimization)
+    header += fmt::format("{}{} (blocked FMA dots keep their registers' banks: backend/nvptx/FmaDot.cpp)\n",
+                          kPtxasOptimizationNote, built.ptxasOptimization);
+  ptx.text = header + std::string(buffer.str());
   return ptx;
 }
 

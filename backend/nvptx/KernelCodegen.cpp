@@ -417,6 +417,8 @@ void KernelCodegen::emitFor(const tir::Op& op) {
     // Nor the last iteration's wgmma.
     const tir::Op* producer = yield.operand(i)->definingOp();
     if (producer && producer->kind() == tir::OpKind::Dot && keepsInFlight(*producer)) result = waitForWarpGroupMma(result, 0);
+    if (producer && producer->kind() == tir::OpKind::Dot && layouts_.blockedFmaLayout(*producer))
+      result = rebankAccumulators(*producer, result);
     define(op.result(i), result);
   }
 }

@@ -27,6 +27,7 @@
 #include "lower/AxisInfo.h"
 #include "lower/BoxAccess.h"
 #include "support/Ops.h"
+#include "support/PtxNotes.h"
 
 namespace hel::nvptx {
 
@@ -50,6 +51,9 @@ class KernelCodegen {
   }
   // The tensor maps the kernel takes after its own parameters (TMA copies).
   const std::vector<TensorMap>& tensorMaps() const { return tensorMaps_; }
+  // The -O level ptxas should assemble the kernel at: 1 where its dots are
+  // blocked FMA dots only (FmaDot.cpp says why), else its default.
+  int ptxasOptimization() const { return blockedFmaDots_ && !tensorCoreDots_ ? 1 : kDefaultPtxasOptimization; }
 
  private:
   // ---- types (KernelCodegen.cpp) ----
@@ -150,6 +154,10 @@ class KernelCodegen {
   // An f32 dot on FMAs, each thread a block of the accumulator (`layout`,
   // fmaDotLayout), both operands read from shared memory in vectors.
   void blockedFmaDot(const tir::Op& op, const Layout& layout);
+  // A blocked dot's accumulators `acc` after its K loop, passed through
+  // shared memory so that ptxas keeps them, in the loop, in registers of the
+  // other bank than the elements of b they meet.
+  Slots rebankAccumulators(const tir::Op& dot, const Slots& acc);
   // ---- tensor cores (TensorCore.cpp) ----
   void tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts);
   // The address of element `element` (row-major index) of a 2-D tile of
@@ -274,6 +282,7 @@ class KernelCodegen {
   Target target_;
   int threadBits_;
   bool warpGroupMma_;  // the target has wgmma (sm_90a)
+  bool blockedFmaDots_ = false, tensorCoreDots_ = false;  // which dots the kernel has
   LayoutAssignment layouts_;
   tir::AxisInfo axisInfo_;
   llvm::Function* function_ = nullptr;

@@ -10,6 +10,7 @@
 #include "runtime/Tensor.h"
 #include "runtime/cuda/Ptxas.h"
 #include "support/CacheDir.h"
+#include "support/PtxNotes.h"
 
 namespace hel::cuda {
 
@@ -313,11 +314,12 @@ CUmodule CudaDevice::loadModule(const std::string& ptx) {
       cubinsLoad_ = false;
     }
   std::vector<char> log(kErrorLogBytes, '\0');
-  CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
-  void* values[] = {log.data(), reinterpret_cast<void*>(static_cast<uintptr_t>(log.size()))};
+  CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, CU_JIT_OPTIMIZATION_LEVEL};
+  void* values[] = {log.data(), reinterpret_cast<void*>(static_cast<uintptr_t>(log.size())),
+                    reinterpret_cast<void*>(static_cast<uintptr_t>(ptxasOptimization(ptx)))};
   makeCurrent();
   CUmodule handle = nullptr;
-  CUresult code = driver_.cuModuleLoadDataEx.fn(&handle, ptx.c_str(), 2, options, values);
+  CUresult code = driver_.cuModuleLoadDataEx.fn(&handle, ptx.c_str(), 3, options, values);
   if (code == CUDA_SUCCESS) return handle;
   if (isStickyError(code)) {
     std::lock_guard<std::mutex> lock(mutex_);

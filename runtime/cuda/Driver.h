@@ -79,6 +79,7 @@ constexpr CUpointer_attribute CU_POINTER_ATTRIBUTE_IS_MANAGED = 8;
 
 constexpr CUjit_option CU_JIT_ERROR_LOG_BUFFER = 5;
 constexpr CUjit_option CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
+constexpr CUjit_option CU_JIT_OPTIMIZATION_LEVEL = 7;
 
 constexpr unsigned CU_MEM_ATTACH_GLOBAL = 0x1;
 constexpr unsigned CU_EVENT_DEFAULT = 0x0;

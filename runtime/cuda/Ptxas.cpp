@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/CacheDir.h"
+#include "support/PtxNotes.h"
 
 extern char** environ;
 
@@ -130,7 +131,7 @@ std::optional<std::string> Ptxas::assemble(const std::string& ptx, const std::st
   std::string input = temporaryFile(".ptx"), output = temporaryFile(".cubin");
   std::optional<std::string> cubin;
   if (!input.empty() && !output.empty() && writeFileAtomically(input, ptx) &&
-      succeeds({path_, "-arch=" + target, "-o", output, input}, ""))
+      succeeds({path_, "-arch=" + target, fmt::format("-O{}", ptxasOptimization(ptx)), "-o", output, input}, ""))
     cubin = readFile(output);
   if (!input.empty()) unlink(input.c_str());
   if (!output.empty()) unlink(output.c_str());

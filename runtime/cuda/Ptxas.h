@@ -30,7 +30,8 @@ class Ptxas {
   // The cubin of `ptx` for a device of architecture `deviceArch` ("sm_90"): for the
   // PTX's own `.target` where that is the device's architecture-specific one ("sm_90a"),
   // else for the device (a cubin runs only on its own architecture; PTX for an older
-  // one compiles for a newer device). Nullopt where ptxas fails on it. Cached in
+  // one compiles for a newer device), at the -O level the PTX asks for
+  // (support/PtxNotes.h). Nullopt where ptxas fails on it. Cached in
   // `cacheDirectory` (none where empty). Safe to call from several threads at once.
   std::optional<std::string> assemble(const std::string& ptx, const std::string& deviceArch,
                                       const std::string& cacheDirectory) const;

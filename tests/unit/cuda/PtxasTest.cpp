@@ -1,6 +1,6 @@
 // Assembling PTX with ptxas (runtime/cuda/Ptxas.h), with a stand-in ptxas: a shell script
-// that records each run and writes the PTX it was given, tagged with the architecture,
-// as the cubin.
+// that records each run and writes the PTX it was given, tagged with the architecture
+// and -O level, as the cubin.
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
@@ -9,6 +9,7 @@
 
 #include "runtime/cuda/Ptxas.h"
 #include "support/CacheDir.h"
+#include "support/PtxNotes.h"
 
 using namespace hel::cuda;
 namespace fs = std::filesystem;
@@ -37,8 +38,8 @@ struct Scratch {
     return script(fails ? "failing-ptxas" : "ptxas",
                   "if [ \"$1\" = --version ]; then printf 'ptxas: stand-in\\nBuild test_1.0\\n'; exit 0; fi\n"
                   "echo run >> " + runs + "\n" + (fails ? "echo 'ptxas fatal: no' >&2; exit 255\n" : "") +
-                  "arch=${1#-arch=}; out=$3; in=$4\n"
-                  "{ echo \"cubin for $arch\"; cat \"$in\"; } > \"$out\"\n");
+                  "arch=${1#-arch=}; level=$2; out=$4; in=$5\n"
+                  "{ echo \"cubin for $arch $level\"; cat \"$in\"; } > \"$out\"\n");
   }
 
   int runs() const {
@@ -57,6 +58,13 @@ TEST_CASE("the architecture of a PTX text is its .target's") {
   CHECK(ptxTarget(".version 7.0\n") == "");
 }
 
+TEST_CASE("the -O level a PTX text asks ptxas for is its note's, else 3") {
+  CHECK(hel::ptxasOptimization(kPtx) == 3);
+  CHECK(hel::ptxasOptimization(std::string("// hel: ptxas -O1 (why)\n") + kPtx) == 1);
+  CHECK(hel::ptxasOptimization("// hel: ptxas -O") == 3);   // cut short
+  CHECK(hel::ptxasOptimization("// hel: ptxas -Ox\n") == 3);
+}
+
 TEST_CASE("ptxas assembles PTX for the device or its architecture-specific target, cached by PTX") {
   Scratch scratch;
   std::optional<Ptxas> ptxas = Ptxas::at(scratch.fakePtxas(false));
@@ -65,28 +73,31 @@ TEST_CASE("ptxas assembles PTX for the device or its architecture-specific targe
   std::string cache = (scratch.dir / "cache").string();
   std::optional<std::string> cubin = ptxas->assemble(kPtx, "sm_90", cache);
   REQUIRE(cubin);
-  CHECK(*cubin == std::string("cubin for sm_90a\n") + kPtx);
+  CHECK(*cubin == std::string("cubin for sm_90a -O3\n") + kPtx);
   CHECK(scratch.runs() == 1);
   // Again: from the cache, without a run; another PTX runs again.
   CHECK(ptxas->assemble(kPtx, "sm_90", cache) == cubin);
   CHECK(scratch.runs() == 1);
   std::string other = std::string(kPtx) + "// other\n";
-  CHECK(ptxas->assemble(other, "sm_90", cache) == std::string("cubin for sm_90a\n") + other);
+  CHECK(ptxas->assemble(other, "sm_90", cache) == std::string("cubin for sm_90a -O3\n") + other);
   CHECK(scratch.runs() == 2);
   // PTX for an older architecture is assembled for the device's (and cached apart).
   std::string ampere = ".version 7.0\n.target sm_80\n";
-  CHECK(ptxas->assemble(ampere, "sm_90", cache) == "cubin for sm_90\n" + ampere);
-  CHECK(ptxas->assemble(ampere, "sm_80", cache) == "cubin for sm_80\n" + ampere);
+  CHECK(ptxas->assemble(ampere, "sm_90", cache) == "cubin for sm_90 -O3\n" + ampere);
+  CHECK(ptxas->assemble(ampere, "sm_80", cache) == "cubin for sm_80 -O3\n" + ampere);
   CHECK(scratch.runs() == 4);
+  // PTX that asks for another -O level (support/PtxNotes.h) is assembled at it.
+  std::string atO1 = "// hel: ptxas -O1 (why)\n" + ampere;
+  CHECK(ptxas->assemble(atO1, "sm_80", cache) == "cubin for sm_80 -O1\n" + atO1);
   // Without a cache folder every call runs ptxas.
   CHECK(ptxas->assemble(kPtx, "sm_90", "") == cubin);
-  CHECK(scratch.runs() == 5);
+  CHECK(scratch.runs() == 6);
   // A cache file whose header does not match (a hash collision, or a file cut short) is
   // not taken: it is assembled again and written anew.
   for (const auto& entry : fs::directory_iterator(fs::path(cache) / "cubin"))
     std::ofstream(entry.path()) << "hel cubin: ptx=1 check=0\nstale";
   CHECK(ptxas->assemble(kPtx, "sm_90", cache) == cubin);
-  CHECK(scratch.runs() == 6);
+  CHECK(scratch.runs() == 7);
 }
 
 TEST_CASE("where ptxas fails, or is not there, there is no cubin") {
