@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
+#include <vector>
 
 #include "runtime/Tensor.h"
 #include "runtime/cuda/Ptxas.h"
@@ -314,12 +315,17 @@ CUmodule CudaDevice::loadModule(const std::string& ptx) {
       cubinsLoad_ = false;
     }
   std::vector<char> log(kErrorLogBytes, '\0');
-  CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, CU_JIT_OPTIMIZATION_LEVEL};
-  void* values[] = {log.data(), reinterpret_cast<void*>(static_cast<uintptr_t>(log.size())),
-                    reinterpret_cast<void*>(static_cast<uintptr_t>(ptxasOptimization(ptx)))};
+  std::vector<CUjit_option> options = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+  std::vector<void*> values = {log.data(), reinterpret_cast<void*>(static_cast<uintptr_t>(log.size()))};
+  // The -O level the PTX asks for, where it asks (the JIT's own default is its highest).
+  if (int level = ptxasOptimization(ptx); level != kDefaultPtxasOptimization) {
+    options.push_back(CU_JIT_OPTIMIZATION_LEVEL);
+    values.push_back(reinterpret_cast<void*>(static_cast<uintptr_t>(level)));
+  }
   makeCurrent();
   CUmodule handle = nullptr;
-  CUresult code = driver_.cuModuleLoadDataEx.fn(&handle, ptx.c_str(), 3, options, values);
+  CUresult code = driver_.cuModuleLoadDataEx.fn(&handle, ptx.c_str(), static_cast<unsigned>(options.size()),
+                                                options.data(), values.data());
   if (code == CUDA_SUCCESS) return handle;
   if (isStickyError(code)) {
     std::lock_guard<std::mutex> lock(mutex_);
