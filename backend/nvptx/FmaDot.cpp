@@ -133,7 +133,7 @@ void KernelCodegen::blockedFmaDot(const tir::Op& op, const Layout& layout) {
   std::iota(fmaOrder.begin(), fmaOrder.end(), 0);
   std::sort(fmaOrder.begin(), fmaOrder.end(), [&](int64_t x, int64_t y) {
     if (rowOf[x] != rowOf[y]) return rowOf[x] < rowOf[y];
-    return (rowOf[x] % 2 == 0) == (columnOf[x] < columnOf[y]);
+    return rowOf[x] % 2 == 0 ? columnOf[x] < columnOf[y] : columnOf[x] > columnOf[y];
   });
   // a is read along K in vectors of up to 4, fewer where the thread has
   // many rows (LLVM's load vectorizer may still merge neighbouring ones).
