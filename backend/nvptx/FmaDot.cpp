@@ -98,7 +98,6 @@ void KernelCodegen::dot(const tir::Op& op) {
 }
 
 void KernelCodegen::blockedFmaDot(const tir::Op& op, const Layout& layout) {
-  blockedFmaDots_ = true;
   const tir::Value* operands[] = {op.operand(0), op.operand(1)};
   std::vector<int64_t> shapes[] = {*matrixShape(operands[0]->type().shape), *matrixShape(operands[1]->type().shape)};
   int64_t k = shapes[0][1], n = shapes[1][1];

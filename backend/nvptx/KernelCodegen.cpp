@@ -64,6 +64,17 @@ int KernelCodegen::programsPerMultiprocessor() const {
   return programs;
 }
 
+int KernelCodegen::ptxasOptimization() const {
+  // As dot() picks: tensor cores first, then the blocked FMA dot.
+  bool blockedFma = false, tensorCores = false;
+  tir::walk(kernel_.body, [&](const tir::Op& op) {
+    if (op.kind() != tir::OpKind::Dot) return;
+    if (layouts_.tensorCoreLayouts(op)) tensorCores = true;
+    else if (layouts_.blockedFmaLayout(op)) blockedFma = true;
+  });
+  return blockedFma && !tensorCores ? 1 : kDefaultPtxasOptimization;
+}
+
 llvm::Value* KernelCodegen::constantOf(DType dtype, const tir::Attribute& value) {
   llvm::Type* type = elementType(dtype);
   const int64_t* integer = std::get_if<int64_t>(&value);

@@ -53,7 +53,7 @@ class KernelCodegen {
   const std::vector<TensorMap>& tensorMaps() const { return tensorMaps_; }
   // The -O level ptxas should assemble the kernel at: 1 where its dots are
   // blocked FMA dots only (FmaDot.cpp says why), else its default.
-  int ptxasOptimization() const { return blockedFmaDots_ && !tensorCoreDots_ ? 1 : kDefaultPtxasOptimization; }
+  int ptxasOptimization() const;
 
  private:
   // ---- types (KernelCodegen.cpp) ----
@@ -282,7 +282,6 @@ class KernelCodegen {
   Target target_;
   int threadBits_;
   bool warpGroupMma_;  // the target has wgmma (sm_90a)
-  bool blockedFmaDots_ = false, tensorCoreDots_ = false;  // which dots the kernel has
   LayoutAssignment layouts_;
   tir::AxisInfo axisInfo_;
   llvm::Function* function_ = nullptr;

@@ -452,7 +452,6 @@ Slots KernelCodegen::waitForWarpGroupMma(Slots accumulator, int pending) {
 }
 
 void KernelCodegen::tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts) {
-  tensorCoreDots_ = true;
   if (layouts.warpGroup) return warpGroupDot(op, layouts);
   const tir::Type& aType = op.operand(0)->type();
   const tir::Type& cType = op.operand(1)->type();
