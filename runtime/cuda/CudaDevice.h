@@ -9,10 +9,10 @@
 // the device throws at once with the same message instead of touching the GPU again.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <map>
 #include <memory>
-#include <atomic>
 #include <mutex>
 #include <string>
 #include <tuple>
