@@ -68,6 +68,7 @@ class BaselineTolerance {
   // where it passes. Large tensors are compared on several threads, a block of their
   // first dim each (only a failing one again on one thread, for assert_close's message).
   std::string difference(const Tensor& candidate) const;
+  const Tensor& baseline() const { return baseline_; }
 
  private:
   Tensor baseline_;

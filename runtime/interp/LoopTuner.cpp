@@ -100,10 +100,7 @@ class LoopTuner::Session {
     report({Event::Kind::Loop, id_, "", Outcome::Ok, 0, "", loop_.title});
     // The baseline's outputs are what every candidate must reproduce.
     loop_.runBaseline();
-    for (const Tensor& tensor : written_) {
-      reference_.push_back(snapshot(tensor));
-      tolerances_.emplace_back(reference_.back(), reductionLength_, inputRounding_);
-    }
+    for (const Tensor& tensor : written_) tolerances_.emplace_back(snapshot(tensor), reductionLength_, inputRounding_);
     tune::SearchSpace space(shapeWithDotRoles());
     std::vector<tune::LoopConfig> seeds{space.clamp(loop_.baseline)};
     for (const tune::LoopConfig& seed : space.heuristicSeeds(loop_.defaults)) seeds.push_back(seed);
@@ -310,7 +307,7 @@ class LoopTuner::Session {
   std::string mismatch() {
     for (size_t i = 0; i < written_.size(); ++i) {
       if (wholeOnGpu(written_[i]) &&
-          cuda::sameBytes(loop_.gpu->device(), written_[i].data(), reference_[i].data(), bytesOf(written_[i])))
+          cuda::sameBytes(loop_.gpu->device(), written_[i].data(), tolerances_[i].baseline().data(), bytesOf(written_[i])))
         continue;
       if (std::string wrong = tolerances_[i].difference(written_[i]); !wrong.empty()) return wrong;
     }
@@ -420,8 +417,8 @@ class LoopTuner::Session {
   tune::SearchSettings search_;  // with this loop's deadline
   const LoopTuning& loop_;
   std::string id_;
-  std::vector<Tensor> written_, initial_, reference_;
-  std::vector<BaselineTolerance> tolerances_;  // of each reference_
+  std::vector<Tensor> written_, initial_;
+  std::vector<BaselineTolerance> tolerances_;  // of each of written_, around the baseline's outputs
   bool firstBatch_ = true;       // evaluate() has not run yet
   double reductionLength_ = 1;  // how many terms each element written sums (BaselineTolerance.h)
   double inputRounding_ = 0;    // of its dots' inputs (tf32; BaselineTolerance.h)
