@@ -138,10 +138,17 @@ Op* Block::insert(size_t position, std::unique_ptr<Op> op) {
   return it->get();
 }
 
+const std::vector<std::string>& pidTypes() {
+  static const std::vector<std::string> types = {"flat", "xyz", "persistent_blocked", "persistent_interleaved",
+                                                 "split_tail"};
+  return types;
+}
+
 bool hasSideEffects(const Op& op) {
   switch (op.kind()) {
     case OpKind::Store:
     case OpKind::Atomic:
+    case OpKind::CombineSplits:
     case OpKind::Print: return true;
     case OpKind::For:
     case OpKind::If:

@@ -125,10 +125,19 @@ bool parseIRDType(std::string_view text, DType* dtype);
 //                i1; a then and an else region (no block arguments), both ending
 //                in `yield` of the result types
 //   yield        values...                        -> ends a for/if region
+//   combine_splits group, index, values... {groups, splits}
+//                                                 -> i1, the values' types; group and
+//                index i32 scalars. The programs holding split `index` (0 ..
+//                splits-1) of group `group` (0 .. groups-1) of a sum: each
+//                stores its values, and the one that comes last in its group
+//                gets true and the sums of the group's values, added in index
+//                order; the others get false (and their own values). Memory:
+//                the kernel's own (a slot per split, a count per group), reset
+//                by each last program for the next launch.
 //   print        values... {format}               -> device_print: the format, then
 //                                                    each value
 //   return                                        -> ends the kernel body, no operands
-// Effects: load reads memory; store, atomic and print have side effects; for and
+// Effects: load reads memory; store, atomic, combine_splits and print have side effects; for and
 // if have those of their regions; every other op is pure.
 #define HEL_TIR_OPS(X)                                                       \
   X(Constant, "const")           /* {value} : scalar or tile (a splat)    */ \
@@ -152,6 +161,7 @@ bool parseIRDType(std::string_view text, DType* dtype);
   X(Dot, "dot")                  /* a, b, acc: [..]MxK @ [..]KxN + acc     */ \
   X(For, "for")                  /* lo, hi, step, inits...; region        */ \
   X(If, "if")                    /* cond; then and else regions           */ \
+  X(CombineSplits, "combine_splits") /* {groups, splits} group, index, values... */ \
   X(Yield, "yield")              /* ends a for/if region                  */ \
   X(Print, "print")              /* {format} values...: device_print      */ \
   X(Return, "return")            /* ends a kernel                         */
@@ -295,6 +305,9 @@ struct GridAxis {
   // own, or its parameter's value): one per block, the last one partial.
   int64_t programsFor(int64_t extentValue) const { return (extentValue + blockSize - 1) / blockSize; }
 };
+
+// Config.pid_type's values: Helion's, and "split_tail" (LowerDeviceLoop.h).
+const std::vector<std::string>& pidTypes();
 
 struct LaunchConfig {
   std::vector<GridAxis> grid;

@@ -265,6 +265,14 @@ Values IRBuilder::ifThenElse(Value* condition, const Branch& thenBranch, const B
   return resultsOf(*insert(std::move(op)));
 }
 
+Values IRBuilder::combineSplits(Value* group, Value* index, const Values& values, int64_t groups, int64_t splits) {
+  Values operands{group, index};
+  operands.insert(operands.end(), values.begin(), values.end());
+  std::vector<Type> types{Type::scalar(DType::Bool)};
+  for (Value* value : values) types.push_back(typeOf(value, "combine_splits"));
+  return resultsOf(*create(OpKind::CombineSplits, operands, types, {{"groups", groups}, {"splits", splits}}));
+}
+
 void IRBuilder::print(const std::string& format, const Values& values) {
   create(OpKind::Print, values, {}, {{"format", format}});
 }

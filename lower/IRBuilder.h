@@ -90,6 +90,9 @@ class IRBuilder {
   using Branch = std::function<Values(IRBuilder& branch)>;
   Values ifThenElse(Value* condition, const Branch& thenBranch, const Branch& elseBranch);
 
+  // combine_splits: the i1 "came last", then the sums of `values`.
+  Values combineSplits(Value* group, Value* index, const Values& values, int64_t groups, int64_t splits);
+
   void print(const std::string& format, const Values& values);
   void ret();
 

@@ -46,7 +46,10 @@ struct DeviceLoopOptions {
   // are walked together along the next dim, so neighbouring programs share data
   // in L2 (Triton's grouped ordering). 1 is off.
   int64_t l2Grouping = 1;
-  // How many programs a persistent pid_type launches (the GPU's SM count).
+  // The GPU's SM count: how many programs a persistent pid_type launches; with
+  // "split_tail", the tiles past its last multiple are split along their
+  // first hl.tile loop (K) among several programs each, which combine_splits
+  // adds up, so that the last wave's work spreads over every SM.
   int64_t persistentPrograms = 132;
 };
 

@@ -72,6 +72,7 @@ class OpRules {
       case OpKind::Dot: return dot();
       case OpKind::For: return forLoop();
       case OpKind::If: return ifOp();
+      case OpKind::CombineSplits: return combineSplits();
       case OpKind::Yield: return counts(-1, 0, 0);
       case OpKind::Print: return print();
       case OpKind::Return: return counts(0, 0, 0);
@@ -381,6 +382,23 @@ class OpRules {
     return yields(0, resultTypes());
   }
 
+  std::string combineSplits() {
+    int64_t groups = 0, splits = 0;
+    if (std::string e = intAttribute("groups", &groups); !e.empty()) return e;
+    if (std::string e = intAttribute("splits", &splits); !e.empty()) return e;
+    if (groups < 1 || splits < 1) return "groups and splits must be positive";
+    if (op_.operands().size() < 3) return "expects a group, an index and at least one value";
+    if (std::string e = counts(-1, op_.operands().size() - 1, 0); !e.empty()) return e;
+    for (size_t i = 0; i < 2; ++i)
+      if (in(i) != Type::scalar(DType::Int32)) return mismatch(i == 0 ? "group" : "index", in(i), Type::scalar(DType::Int32));
+    if (out(0) != Type::scalar(DType::Bool)) return mismatch("result 0", out(0), Type::scalar(DType::Bool));
+    for (size_t i = 2; i < op_.operands().size(); ++i) {
+      if (in(i).dtype == DType::Bool) return "combine_splits adds numbers, not i1";
+      if (out(i - 1) != in(i)) return mismatch("result", out(i - 1), in(i));
+    }
+    return "";
+  }
+
   std::string ifOp() {
     if (std::string e = counts(1, op_.numResults(), 2); !e.empty()) return e;
     if (in(0) != Type::scalar(DType::Bool)) return mismatch("condition", in(0), Type::scalar(DType::Bool));
@@ -434,8 +452,7 @@ class KernelVerifier {
     }
     if (launch.grid.size() > 3) return "the grid has at most 3 axes";
     if (launch.numWarps < 1 || launch.numStages < 1) return "num_warps and num_stages must be positive";
-    const char* const pidTypes[] = {"flat", "xyz", "persistent_blocked", "persistent_interleaved"};
-    if (!oneOf(launch.pidType, pidTypes)) return fmt::format("unknown pid_type '{}'", launch.pidType);
+    if (std::find(pidTypes().begin(), pidTypes().end(), launch.pidType) == pidTypes().end()) return fmt::format("unknown pid_type '{}'", launch.pidType);
     const char* const indexings[] = {"", "pointer", "block_ptr", "tensor_descriptor"};
     if (!oneOf(launch.indexing, indexings)) return fmt::format("unknown indexing '{}'", launch.indexing);
     return "";

@@ -330,6 +330,7 @@ class Machine {
   bool load(const Instr& instr);
   bool store(const Instr& instr);
   bool atomic(const Instr& instr);
+  void combineSplits(const Instr& instr);
   void print(const Instr& instr);
 
   const Program& program_;
@@ -337,6 +338,13 @@ class Machine {
   DiagnosticEngine& diags_;
   std::ostream& printTo_;
   std::vector<std::unique_ptr<unsigned char[]>> buffers_;
+  // combine_splits: per op, the values each split stored and how many of each
+  // group came (a run's programs go one at a time, so a run's own memory).
+  struct Splits {
+    std::vector<std::vector<std::vector<unsigned char>>> stored;  // [group * splits + index][value]
+    std::vector<int64_t> arrived;                                 // [group]
+  };
+  std::unordered_map<const Instr*, Splits> splits_;
   int64_t pid_[3] = {0, 0, 0};
   int64_t programs_[3] = {1, 1, 1};
 };
@@ -408,11 +416,44 @@ bool Machine::run(const Instr& instr) {
       transfer(branch, instr.out);
       return true;
     }
+    case OpKind::CombineSplits: combineSplits(instr); return true;
     case OpKind::Print: print(instr); return true;
     case OpKind::Yield:
     case OpKind::Return: return true;  // not compiled into instructions
   }
   return true;
+}
+
+void Machine::combineSplits(const Instr& instr) {
+  int64_t groups = instr.op->intAttr("groups"), splits = instr.op->intAttr("splits");
+  Splits& state = splits_[&instr];
+  if (state.arrived.empty()) {
+    state.arrived.assign(static_cast<size_t>(groups), 0);
+    state.stored.resize(static_cast<size_t>(groups * splits));
+  }
+  int64_t group = integer(instr.in[0]), index = integer(instr.in[1]);
+  if (group < 0 || group >= groups || index < 0 || index >= splits)
+    throw std::logic_error("CPU backend: combine_splits outside its groups and splits");
+  size_t values = instr.in.size() - 2;
+  std::vector<std::vector<unsigned char>>& mine = state.stored[static_cast<size_t>(group * splits + index)];
+  mine.clear();
+  for (size_t v = 0; v < values; ++v) {
+    const unsigned char* data = static_cast<const unsigned char*>(raw(instr.in[2 + v]));
+    mine.emplace_back(data, data + bytes(instr.in[2 + v]));
+  }
+  bool last = ++state.arrived[static_cast<size_t>(group)] == splits;
+  *at<bool>(instr.out[0]) = last;
+  for (size_t v = 0; v < values; ++v) {
+    int out = instr.out[1 + v];
+    const std::vector<std::vector<unsigned char>>* first = &state.stored[static_cast<size_t>(group * splits)];
+    std::memcpy(raw(out), last ? (*first)[v].data() : raw(instr.in[2 + v]), bytes(out));
+    if (!last) continue;
+    for (int64_t j = 1; j < splits; ++j)
+      binaryTile(BinaryOp::Add, program_.slotDTypes[static_cast<size_t>(out)], raw(out),
+                 state.stored[static_cast<size_t>(group * splits + j)][v].data(), raw(out),
+                 program_.slotCounts[static_cast<size_t>(out)]);
+  }
+  if (last) state.arrived[static_cast<size_t>(group)] = 0;
 }
 
 bool Machine::runFor(const Instr& instr) {

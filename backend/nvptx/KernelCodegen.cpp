@@ -304,6 +304,7 @@ void KernelCodegen::emitOp(const tir::Op& op) {
     case tir::OpKind::Dot: dot(op); return;
     case tir::OpKind::For: emitFor(op); return;
     case tir::OpKind::If: emitIf(op); return;
+    case tir::OpKind::CombineSplits: combineSplits(op); return;
     case tir::OpKind::Yield: return;  // handled by for/if
     case tir::OpKind::Print: unsupported(op, "hl.device_print");
     case tir::OpKind::Return: b_.CreateRetVoid(); return;

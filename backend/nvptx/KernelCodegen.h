@@ -158,6 +158,8 @@ class KernelCodegen {
   // shared memory so that ptxas keeps them, in the loop, in registers of the
   // other bank than the elements of b they meet.
   Slots rebankAccumulators(const tir::Op& dot, const Slots& acc);
+  // ---- split_tail's sums (CombineSplits.cpp) ----
+  void combineSplits(const tir::Op& op);
   // ---- tensor cores (TensorCore.cpp) ----
   void tensorCoreDot(const tir::Op& op, const MmaLayouts& layouts);
   // The address of element `element` (row-major index) of a 2-D tile of

@@ -185,6 +185,11 @@ void LayoutAssignment::assign(const tir::Op& op) {
     }
     return;
   }
+  if (op.kind() == tir::OpKind::CombineSplits) {
+    for (size_t i = 1; i < op.numResults(); ++i)
+      if (op.result(i)->type().isTile()) set(op.result(i), layoutOrPreferred(op.operand(i + 1)));
+    return;
+  }
   if (op.numResults() == 0 || !op.result()->type().isTile()) return;
   const tir::Type& type = op.result()->type();
   const Layout* first = nullptr;

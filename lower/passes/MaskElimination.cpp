@@ -10,6 +10,9 @@
 // all true drop it. This is how a kernel whose sizes divide its block sizes
 // loses its masks.
 //
+// A loop whose lo is a multiple of its step stops at the last multiple below
+// hi's largest value.
+//
 // Intervals do not relate a loop's induction variable to its bound, so one
 // comparison is decided by divisibility instead: in a loop from lo to hi by a
 // step s that divides both (AxisInfo), iv + k < hi for every k < s, since iv
@@ -258,6 +261,10 @@ class MaskEliminator {
     int64_t last = *below;
     std::optional<int64_t> span = checkedSub(last, lo->lo);
     if (lo->single() && step->single() && span && *span >= 0) last = lo->lo + *span / step->lo * step->lo;
+    // From a multiple of the step (split_tail's pieces of a loop), the last
+    // value is one too.
+    else if (step->single() && axisInfo_.facts(loop.operand(0)).divisibility % step->lo == 0)
+      last = floorDiv(last, step->lo) * step->lo;
     if (last < lo->lo) return;  // the body never runs
     ranges_[loop.regions()[0]->body().argument(0)] = {lo->lo, last};
     loops_[loop.regions()[0]->body().argument(0)] = &loop;

@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "lower/IR.h"
 #include "sema/Suggest.h"
 
 namespace hel::interp {
@@ -167,7 +168,7 @@ Value makeConfig(CallArgs& args) {
     } else if (name == "indexing") {
       requireOneOf(value, {"pointer", "block_ptr", "tensor_descriptor"}, name, range);
     } else if (name == "pid_type") {
-      requireOneOf(value, {"flat", "xyz", "persistent_blocked", "persistent_interleaved"}, name, range);
+      requireOneOf(value, tir::pidTypes(), name, range);
     } else if (name == "dot_precision") {
       requireOneOf(value, {"ieee", "tf32", "tf32x3"}, name, range);
     }

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <sstream>
+
+#include "lower/IR.h"
 
 namespace hel::tune {
 namespace {
@@ -76,9 +79,13 @@ TunedLoop readEntry(const toml::table& table, size_t index) {
   if (loop.config.numWarps < 1 || loop.config.numWarps > 32 || (loop.config.numWarps & (loop.config.numWarps - 1)))
     read.fail(table.get("num_warps"), "'num_warps' must be a power of two from 1 to 32");
   loop.config.pidType = read.get<std::string>("pid_type", "a string");
-  if (loop.config.pidType != "flat" && loop.config.pidType != "xyz" && loop.config.pidType != "persistent_blocked" &&
-      loop.config.pidType != "persistent_interleaved")
-    read.fail(table.get("pid_type"), "'pid_type' must be 'flat', 'xyz', 'persistent_blocked' or 'persistent_interleaved'");
+  const std::vector<std::string>& pidTypes = tir::pidTypes();
+  if (std::find(pidTypes.begin(), pidTypes.end(), loop.config.pidType) == pidTypes.end()) {
+    std::string names;
+    for (size_t i = 0; i < pidTypes.size(); ++i)
+      names += (i == 0 ? "'" : i + 1 == pidTypes.size() ? " or '" : ", '") + pidTypes[i] + "'";
+    read.fail(table.get("pid_type"), "'pid_type' must be " + names);
+  }
   loop.config.l2Grouping = read.get<int64_t>("l2_groupings", "an integer");
   if (loop.config.l2Grouping < 1) read.fail(table.get("l2_groupings"), "'l2_groupings' must be a positive integer");
   loop.config.loopOrder = read.integers("loop_order", false);
