@@ -469,10 +469,11 @@ LoweredLoop Lowering::run(const ast::For& loop) {
       b_ = outer;
       return tir::Values{};
     });
-  } else if (int64_t sms = std::max<int64_t>(1, options_.persistentPrograms);
-             options_.pidType == "split_tail" && total % sms != 0) {
+  } else if (options_.pidType == "split_tail") {
     // The tiles past the last multiple of the SM count, `splits` programs a
-    // tile, about four pieces for each SM.
+    // tile, about four pieces for each SM. Without such tiles the loop is
+    // still checked, and the kernel is a flat one.
+    int64_t sms = std::max<int64_t>(1, options_.persistentPrograms);
     SplitTail split;
     auto first = std::find_if(loop.body.begin(), loop.body.end(), [&](const ast::StmtPtr& stmt) {
       auto* nested = ast::dynCast<ast::For>(stmt.get());
@@ -485,7 +486,8 @@ LoweredLoop Lowering::run(const ast::For& loop) {
     split.loop = ast::dynCast<ast::For>(first->get());
     split.groups = total % sms;
     int64_t whole = total - split.groups;
-    split.splits = std::clamp<int64_t>((kPiecesPerMultiprocessor * sms + split.groups - 1) / split.groups, 1, kMaxSplits);
+    if (split.groups > 0)
+      split.splits = std::clamp<int64_t>((kPiecesPerMultiprocessor * sms + split.groups - 1) / split.groups, 1, kMaxSplits);
     kernel_->launch.grid.push_back({whole + split.groups * split.splits, -1, 1});
     tir::Value* pid = b_->programId(0);
     split.inTail = b_->binary(BinaryOp::Ge, pid, b_->index(whole));
@@ -618,7 +620,7 @@ void Lowering::lowerBlock(const ast::StmtList& body) {
 }
 
 void Lowering::lowerProgramBody(const ast::For& loop) {
-  if (!split_) return lowerBlock(loop.body);
+  if (!split_ || split_->groups == 0) return lowerBlock(loop.body);
   auto at = std::find_if(loop.body.begin(), loop.body.end(), [&](const ast::StmtPtr& stmt) { return stmt.get() == split_->loop; });
   for (auto it = loop.body.begin(); it != at; ++it) lowerStmt(**it);
   lowerStmt(**at);

@@ -60,6 +60,10 @@ SearchSpace::SearchSpace(LoopShape shape) : shape_(std::move(shape)) {
   pidTypes_ = {"flat"};
   // Persistent programs pay only when the grid can be far larger than the GPU.
   if (gridDims == 1 && gridExtent >= 8 * shape_.smCount) pidTypes_.push_back("persistent_blocked");
+  // The last wave's tiles split along K, where an inner loop tiles a dot's K.
+  if (std::any_of(shape_.dims.begin(), shape_.dims.end(),
+                  [](const TileDim& dim) { return !dim.grid && dim.dotRole == DotRole::K; }))
+    pidTypes_.push_back("split_tail");
   stages_ = {1};
   if (shape_.loadsInLoops) stages_.push_back(2);
   if (shape_.loadsInLoops && shape_.dotInLoops) stages_.insert(stages_.end(), {3, 4});
@@ -175,7 +179,8 @@ std::vector<LoopConfig> SearchSpace::heuristicSeeds(const LoopConfig& defaults) 
       }
       c.numWarps = warps;
       add(c);
-      if (pidTypes_.size() > 1 && elements == 4096 && warps == 8) {
+      if (elements == 4096 && warps == 8 &&
+          std::find(pidTypes_.begin(), pidTypes_.end(), "persistent_blocked") != pidTypes_.end()) {
         c.pidType = "persistent_blocked";
         add(c);
       }

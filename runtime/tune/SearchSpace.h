@@ -5,7 +5,7 @@
 //   kMinDotBlockSize for a dot's M, N and K where the dim has that many;
 // - num_warps: 1 to 16;
 // - pid_type flat or persistent_blocked, for a 1-D grid that can have many more programs
-//   than the GPU has SMs;
+//   than the GPU has SMs; split_tail where an inner loop tiles a dot's K;
 // - l2_groupings and loop_orders, only for a grid of two or more dims;
 // - num_stages 1 or 2, only for a loop with an inner loop that loads (what the
 //   pipeline-loads pass changes); up to 4 where that loop has a dot, whose

@@ -30,6 +30,7 @@ step atomics "$hel" run tests/gpu/atomics.hel --device cuda
 step math "$hel" run tests/gpu/math.hel --device cuda
 step matmul_f16 bash tests/gpu/matmul-configs.sh "$hel"
 step matmul_sm80 bash tests/gpu/matmul-configs.sh "$hel" --arch sm_80
+step split_tail "$hel" run tests/gpu/split_tail.hel --device cuda
 step tf32_bmm "$hel" run tests/golden/nvptx/ptx_wgmma_tf32_bmm.hel --device cuda
 # The attention scripts check themselves small against the host's attention.
 step attention bash -c "$hel run bench/attention/attention.hel --device cuda && $hel run bench/attention/causal_attention.hel --device cuda"

@@ -49,6 +49,15 @@ TEST_CASE("pid_type is searched only for a 1-D grid with many programs") {
   CHECK(SearchSpace(shape({{1 << 14, true}, {1 << 14, true}})).pidTypeChoices() == std::vector<std::string>{"flat"});
 }
 
+TEST_CASE("split_tail is searched where an inner loop tiles a dot's K") {
+  std::vector<std::string> flatOrSplit{"flat", "split_tail"};
+  CHECK(SearchSpace(dotLoop({{4096, true, DotRole::M}, {4096, true, DotRole::N}, {4096, false, DotRole::K}}))
+            .pidTypeChoices() == flatOrSplit);
+  // Attention's inner loop tiles its first dot's N (the keys): nothing to add up.
+  CHECK(SearchSpace(dotLoop({{128, true, DotRole::Batch}, {4096, true, DotRole::M}, {4096, false, DotRole::N}}))
+            .pidTypeChoices() == std::vector<std::string>{"flat"});
+}
+
 TEST_CASE("l2_groupings and loop_orders only with two or more grid dims") {
   SearchSpace oneDim(shape({{512, true}, {4096, false}}));
   CHECK(oneDim.l2GroupingChoices() == std::vector<int64_t>{1});

@@ -82,3 +82,22 @@ TEST_CASE("events go through a line and back") {
   CHECK(journal.done("abc"));
   CHECK(journal.events().size() == 2);
 }
+
+TEST_CASE("a tune file's pid_type is one lowering knows") {
+  TuneFile file;
+  TunedLoop loop;
+  loop.key = {"matmul", "0", 1, "x=f32[4096,4096]", "NVIDIA H100 80GB HBM3"};
+  loop.config.blockSizes = {64, 128, 32};
+  loop.config.pidType = "split_tail";
+  loop.blockSizeIndices = {0, 1, 2};
+  file.put(loop);
+  TuneFileError error;
+  std::optional<TuneFile> read = TuneFile::parse(file.format(), &error);
+  REQUIRE(read);
+  CHECK(read->loops.at(0).config.pidType == "split_tail");
+  std::string text = file.format();
+  text.replace(text.find("split_tail"), 10, "stream_k");
+  CHECK_FALSE(TuneFile::parse(text, &error));
+  CHECK(error.message == "[[loop]] 1: 'pid_type' must be 'flat', 'xyz', 'persistent_blocked', "
+                         "'persistent_interleaved' or 'split_tail'");
+}
