@@ -53,6 +53,13 @@ TEST_CASE("split_tail is searched where an inner loop tiles a dot's K") {
   std::vector<std::string> flatOrSplit{"flat", "split_tail"};
   CHECK(SearchSpace(dotLoop({{4096, true, DotRole::M}, {4096, true, DotRole::N}, {4096, false, DotRole::K}}))
             .pidTypeChoices() == flatOrSplit);
+  // The f32 dots' seeds (K tiles of 32) come with it too.
+  std::set<LoopConfig> seeds =
+      seedSet(SearchSpace(dotLoop({{4096, true, DotRole::M}, {4096, true, DotRole::N}, {4096, false, DotRole::K}})),
+              {64, 64, 32});
+  CHECK(seeds.count(LoopConfig{{64, 128, 32}, 4, "flat", 1, {0, 1}, 3}) == 1);
+  CHECK(seeds.count(LoopConfig{{64, 128, 32}, 4, "split_tail", 1, {0, 1}, 3}) == 1);
+  CHECK(seeds.count(LoopConfig{{128, 128, 64}, 4, "split_tail", 1, {0, 1}, 3}) == 0);
   // Attention's inner loop tiles its first dot's N (the keys): nothing to add up.
   CHECK(SearchSpace(dotLoop({{128, true, DotRole::Batch}, {4096, true, DotRole::M}, {4096, false, DotRole::N}}))
             .pidTypeChoices() == std::vector<std::string>{"flat"});
