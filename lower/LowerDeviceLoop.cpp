@@ -620,10 +620,22 @@ void Lowering::lowerBlock(const ast::StmtList& body) {
 }
 
 void Lowering::lowerProgramBody(const ast::For& loop) {
-  if (!split_ || split_->groups == 0) return lowerBlock(loop.body);
+  if (!split_) return lowerBlock(loop.body);
   auto at = std::find_if(loop.body.begin(), loop.body.end(), [&](const ast::StmtPtr& stmt) { return stmt.get() == split_->loop; });
-  for (auto it = loop.body.begin(); it != at; ++it) lowerStmt(**it);
+  // Every piece of a tile runs what comes before the loop: it must not write.
+  for (auto it = loop.body.begin(); it != at; ++it) {
+    size_t before = b_->block().ops().size();
+    lowerStmt(**it);
+    const auto& ops = b_->block().ops();
+    if (std::any_of(ops.begin() + static_cast<std::ptrdiff_t>(before), ops.end(),
+                    [](const std::unique_ptr<tir::Op>& op) { return hasSideEffects(*op); }))
+      compileError(diag::SplitTailEffectsBefore, (*it)->range);
+  }
   lowerStmt(**at);
+  if (split_->groups == 0) {  // no tile to split: a flat kernel
+    for (auto it = std::next(at); it != loop.body.end(); ++it) lowerStmt(**it);
+    return;
+  }
   // Each program's piece of the sums, then the whole sums where it came last.
   Scope& scope = scopes_.back();
   tir::Values partial;
