@@ -9,8 +9,10 @@
 //
 // FLOPs: 2 * M * N * K for each dot of an M x K by a K x N tile (times the batch), times the
 // trip counts of the loops around it, times the number of programs. Tiles are counted whole,
-// so where a dim does not divide by its block size the padding counts too. Unknown (and
-// not reported) where a loop around a dot has bounds that are not constants or parameters.
+// so where a dim does not divide by its block size the padding counts too. A loop at the
+// kernel's top level whose bounds are index math on the program ids (causal attention's
+// keys, split_tail's pieces of K) counts its iterations program by program. Unknown (and
+// not reported) where a loop around a dot has other bounds.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,8 @@
 // What a launch moves and computes, read off its tile IR (runtime/bench/LaunchCost.h).
 #include <catch2/catch.hpp>
 
+#include <string>
+
 #include "runtime/bench/LaunchCost.h"
 #include "tests/unit/lower/TirTestUtil.h"
 
@@ -49,9 +51,9 @@ kernel @mm(%a: ptr<f32>, %b: ptr<f32>, %out: ptr<f32>, %k: i32) grid [4 / 1, 2 /
 }
 )";
 
-// A dot in a loop whose bound is computed: its count cannot be known.
-const char* kUnknownTrips = R"(
-kernel @mm(%a: ptr<f32>, %out: ptr<f32>) grid [1 / 1] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
+// A dot in a loop of program id iterations, on 4 programs: 0 + 1 + 2 + 3.
+const char* kProgramTrips = R"(
+kernel @mm(%a: ptr<f32>, %out: ptr<f32>) grid [4 / 1] {num_warps = 4, num_stages = 1, pid_type = "flat"} {
   %0 = const {value = 0} : i32
   %1 = const {value = 1} : i32
   %2 = program_id {axis = 0} : i32
@@ -68,6 +70,15 @@ kernel @mm(%a: ptr<f32>, %out: ptr<f32>) grid [1 / 1] {num_warps = 4, num_stages
   return
 }
 )";
+
+// kProgramTrips with its loop's bound read from memory: its count cannot be known.
+std::string unknownTrips() {
+  std::string text = kProgramTrips;
+  auto swap = [&](const std::string& from, const std::string& to) { text.replace(text.find(from), from.size(), to); };
+  swap("%out: ptr<f32>)", "%out: ptr<f32>, %n: ptr<i32>)");
+  swap("%2 = program_id {axis = 0} : i32", "%2 = load %n, %0 : i32");
+  return text;
+}
 
 tir::testing::Parsed parsed(const char* text) {
   tir::testing::Parsed result = tir::testing::parseText(text);
@@ -111,10 +122,15 @@ TEST_CASE("dot work counts 2*M*N*K per dot, times loop trips and programs") {
   CHECK(*launchCost(kernel, {0, 0, 0, 0}, {0, 0, 0, 0}).flops == 0);
 }
 
+TEST_CASE("a loop whose bounds are each program's index math counts its iterations in each") {
+  auto mm = parsed(kProgramTrips);
+  CHECK(*launchCost(*mm.module->kernels[0], {1024, 1024}, {0, 0}).flops == 6.0 * 2 * 16 * 16 * 16);
+}
+
 TEST_CASE("dot work in a loop of unknown length is not reported") {
-  auto mm = parsed(kUnknownTrips);
-  LaunchCost cost = launchCost(*mm.module->kernels[0], {1024, 1024}, {0, 0});
-  CHECK(cost.bytes == 2048);
+  auto mm = parsed(unknownTrips().c_str());
+  LaunchCost cost = launchCost(*mm.module->kernels[0], {1024, 1024, 4}, {0, 0, 0});
+  CHECK(cost.bytes == 2052);
   CHECK(!cost.flops);
 }
 
