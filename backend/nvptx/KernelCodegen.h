@@ -119,7 +119,8 @@ class KernelCodegen {
   std::vector<llvm::Value*> memoryWords(const std::vector<llvm::Value*>& elements, llvm::Type* stored);
   std::vector<llvm::Value*> fromMemoryWord(llvm::Value* word, llvm::Type* stored, int64_t perWord);
   // Whether all of shared memory is free where `op` runs: at the kernel's top
-  // level, after every loop with rings (whose last copies it waited for).
+  // level (or in an `if` there, whose condition all threads share), after
+  // every loop with rings (whose last copies it waited for).
   bool sharedMemoryIdleAt(const tir::Op& op) const;
   // A store's value in `coalesced`, moved there through shared memory (from
   // offset 0), where its own layout `own` stores narrower vectors of under 8

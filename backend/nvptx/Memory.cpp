@@ -255,9 +255,15 @@ bool KernelCodegen::sharedMemoryIdleAt(const tir::Op& op) const {
   auto at = [&](const tir::Op* of) {
     return std::find_if(ops.begin(), ops.end(), [&](const auto& owned) { return owned.get() == of; });
   };
-  if (at(&op) == ops.end()) return false;
+  // An op in an `if` at the top level (split_tail's epilogue) counts as the `if`.
+  const tir::Op* top = &op;
+  while (const tir::Op* parent = top->parentBlock()->parentOp()) {
+    if (parent->kind() != tir::OpKind::If) return false;
+    top = parent;
+  }
+  if (at(top) == ops.end()) return false;
   return std::all_of(pendingGroups_.begin(), pendingGroups_.end(),
-                     [&](const auto& ringLoop) { return at(ringLoop.first) < at(&op); });
+                     [&](const auto& ringLoop) { return at(ringLoop.first) < at(top); });
 }
 
 std::optional<Slots> KernelCodegen::storedThroughShared(const tir::Op& store, const Layout& own, const Layout& coalesced) {
