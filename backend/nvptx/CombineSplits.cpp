@@ -66,15 +66,19 @@ void KernelCodegen::combineSplits(const tir::Op& op) {
   llvm::Value* index = scalar(op.operand(1));
   for (size_t v = 0; v < values; ++v)
     for (size_t k = 0; k < own[v].size(); ++k) b_.CreateStore(own[v][k], element(index, v, k));
-  // The stores reach the GPU's scope before the count does; thread 0 counts
-  // the program in and tells the others what it found.
-  fence();
+  // Thread 0 counts the program in once every thread has stored (the
+  // barrier), with a fence before the count (release: the stores reach the
+  // GPU's scope first) and one after it (acquire: what the other programs
+  // stored before their counts is seen by the loads after the next barrier),
+  // as CUTLASS's semaphore does; and tells the other threads what it found.
   barrier();
   llvm::Value* word = scratchTile(0, 4);
   llvm::Value* first = b_.CreateICmpEQ(threadId_, b_.getInt32(0));
   guarded(first, nullptr, nullptr, [&]() -> llvm::Value* {
+    fence();
     llvm::Value* before = b_.CreateAtomicRMW(llvm::AtomicRMWInst::Add, counter, b_.getInt32(1), llvm::MaybeAlign(4),
                                              llvm::AtomicOrdering::Monotonic);
+    fence();
     b_.CreateStore(before, word);
     return nullptr;
   });
@@ -88,7 +92,6 @@ void KernelCodegen::combineSplits(const tir::Op& op) {
   llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, "combine.done", function_);
   b_.CreateCondBr(last, sum, done);
   b_.SetInsertPoint(sum);
-  fence();
   std::vector<Slots> sums(values);
   for (size_t v = 0; v < values; ++v) {
     llvm::Type* type = own[v][0]->getType();
