@@ -11,6 +11,11 @@ namespace {
 // At most this many programs have their loop bounds computed one by one.
 constexpr int64_t kMostProgramsEvaluated = int64_t{1} << 22;
 
+// The programs along one grid axis, its extent a constant or a parameter.
+int64_t axisPrograms(const tir::GridAxis& axis, const std::vector<int64_t>& paramInts) {
+  return axis.programsFor(axis.extentParam >= 0 ? paramInts.at(static_cast<size_t>(axis.extentParam)) : axis.extent);
+}
+
 // The kernel parameter a load, store or atomic goes through, or -1.
 int pointerParam(const tir::Kernel& kernel, const tir::Op& op) {
   const tir::Value* pointer = op.operand(0);
@@ -71,8 +76,7 @@ class ProgramIndexMath {
       case tir::OpKind::Constant: return *op->findAttribute("value");
       case tir::OpKind::ProgramId: return tir::Attribute(pid_[static_cast<size_t>(op->intAttr("axis"))]);
       case tir::OpKind::NumPrograms: {
-        const tir::GridAxis& axis = kernel_.launch.grid.at(static_cast<size_t>(op->intAttr("axis")));
-        return tir::Attribute(axis.programsFor(axis.extentParam >= 0 ? paramInts_.at(static_cast<size_t>(axis.extentParam)) : axis.extent));
+        return tir::Attribute(axisPrograms(kernel_.launch.grid.at(static_cast<size_t>(op->intAttr("axis"))), paramInts_));
       }
       case tir::OpKind::Binary: {
         std::optional<tir::Attribute> a = evaluate(op->operand(0)), b = evaluate(op->operand(1));
@@ -104,10 +108,8 @@ class ProgramIndexMath {
 std::optional<double> iterationsOverPrograms(const tir::Kernel& kernel, const tir::Op& loop,
                                              const std::vector<int64_t>& paramInts) {
   std::array<int64_t, 3> programs{1, 1, 1};
-  for (size_t axis = 0; axis < kernel.launch.grid.size() && axis < 3; ++axis) {
-    const tir::GridAxis& grid = kernel.launch.grid[axis];
-    programs[axis] = grid.programsFor(grid.extentParam >= 0 ? paramInts.at(static_cast<size_t>(grid.extentParam)) : grid.extent);
-  }
+  for (size_t axis = 0; axis < kernel.launch.grid.size() && axis < 3; ++axis)
+    programs[axis] = axisPrograms(kernel.launch.grid[axis], paramInts);
   if (programs[0] * programs[1] * programs[2] > kMostProgramsEvaluated) return std::nullopt;
   ProgramIndexMath math(kernel, paramInts);
   double total = 0;
@@ -193,10 +195,7 @@ bool isRepeatable(const std::vector<ParamUse>& uses) {
 
 int64_t programCount(const tir::Kernel& kernel, const std::vector<int64_t>& paramInts) {
   int64_t programs = 1;
-  for (const tir::GridAxis& axis : kernel.launch.grid) {
-    int64_t extent = axis.extentParam >= 0 ? paramInts.at(static_cast<size_t>(axis.extentParam)) : axis.extent;
-    programs *= axis.programsFor(extent);
-  }
+  for (const tir::GridAxis& axis : kernel.launch.grid) programs *= axisPrograms(axis, paramInts);
   return programs;
 }
 
