@@ -4,11 +4,12 @@
 // Each program stores its values to its own slot of a global buffer that the
 // module owns (zero when the driver loads it), a thread's register slots in
 // fours, each four one vector beside the other threads' (a warp's stores are
-// whole lines); then counts itself in its group's counter. All programs of a group run the same code, so each
-// thread finds its own elements at the same places in the others' slots. The
-// program whose count completes the group reads them all back (its own too),
-// adds them in index order (the same sums whichever program comes last) and
-// sets the counter back to zero for the next launch.
+// whole lines); then thread 0 counts the program in its group's counter.
+// All programs of a group run the same code, so each thread finds its own
+// elements at the same places in the others' slots. The program whose count
+// completes the group reads them all back (its own too), adds them in index
+// order (the same sums whichever program comes last) and sets the counter
+// back to zero for the next launch.
 #include <llvm/IR/InlineAsm.h>
 
 #include "backend/nvptx/KernelCodegen.h"
