@@ -144,6 +144,10 @@ const std::vector<std::string>& pidTypes() {
   return types;
 }
 
+bool isPidType(const std::string& name) {
+  return std::find(pidTypes().begin(), pidTypes().end(), name) != pidTypes().end();
+}
+
 bool hasSideEffects(const Op& op) {
   switch (op.kind()) {
     case OpKind::Store:

@@ -137,8 +137,8 @@ bool parseIRDType(std::string_view text, DType* dtype);
 //   print        values... {format}               -> device_print: the format, then
 //                                                    each value
 //   return                                        -> ends the kernel body, no operands
-// Effects: load reads memory; store, atomic, combine_splits and print have side effects; for and
-// if have those of their regions; every other op is pure.
+// Effects: load reads memory; store, atomic, combine_splits and print have side
+// effects; for and if have those of their regions; every other op is pure.
 #define HEL_TIR_OPS(X)                                                       \
   X(Constant, "const")           /* {value} : scalar or tile (a splat)    */ \
   X(ProgramId, "program_id")     /* {axis} : i32                          */ \
@@ -308,6 +308,7 @@ struct GridAxis {
 
 // Config.pid_type's values: Helion's, and "split_tail" (LowerDeviceLoop.h).
 const std::vector<std::string>& pidTypes();
+bool isPidType(const std::string& name);
 
 struct LaunchConfig {
   std::vector<GridAxis> grid;

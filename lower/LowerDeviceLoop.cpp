@@ -304,6 +304,7 @@ class Lowering {
   // device loop's first hl.tile loop each; combine_splits adds their sums,
   // and the last one to finish runs the rest of the body.
   struct SplitTail {
+    size_t at = 0;  // the split loop's statement in the device loop's body
     const ast::For* loop = nullptr;
     int64_t groups = 0, splits = 1;
     tir::Value* inTail = nullptr;  // i1: this program has a piece, not a whole tile
@@ -483,6 +484,7 @@ LoweredLoop Lowering::run(const ast::For& loop) {
       return callee.kind == DV::Kind::Host && callee.host.builtin && callee.host.builtin->rule == BR::Tile;
     });
     if (first == loop.body.end()) compileError(diag::SplitTailNeedsLoop, loop.range);
+    split.at = static_cast<size_t>(first - loop.body.begin());
     split.loop = ast::dynCast<ast::For>(first->get());
     split.groups = total % sms;
     int64_t whole = total - split.groups;
@@ -621,7 +623,7 @@ void Lowering::lowerBlock(const ast::StmtList& body) {
 
 void Lowering::lowerProgramBody(const ast::For& loop) {
   if (!split_) return lowerBlock(loop.body);
-  auto at = std::find_if(loop.body.begin(), loop.body.end(), [&](const ast::StmtPtr& stmt) { return stmt.get() == split_->loop; });
+  auto at = loop.body.begin() + static_cast<std::ptrdiff_t>(split_->at);
   // Every piece of a tile runs what comes before the loop: it must not write.
   for (auto it = loop.body.begin(); it != at; ++it) {
     size_t before = b_->block().ops().size();

@@ -452,7 +452,7 @@ class KernelVerifier {
     }
     if (launch.grid.size() > 3) return "the grid has at most 3 axes";
     if (launch.numWarps < 1 || launch.numStages < 1) return "num_warps and num_stages must be positive";
-    if (std::find(pidTypes().begin(), pidTypes().end(), launch.pidType) == pidTypes().end()) return fmt::format("unknown pid_type '{}'", launch.pidType);
+    if (!isPidType(launch.pidType)) return fmt::format("unknown pid_type '{}'", launch.pidType);
     const char* const indexings[] = {"", "pointer", "block_ptr", "tensor_descriptor"};
     if (!oneOf(launch.indexing, indexings)) return fmt::format("unknown indexing '{}'", launch.indexing);
     return "";

@@ -445,9 +445,12 @@ void Machine::combineSplits(const Instr& instr) {
   *at<bool>(instr.out[0]) = last;
   for (size_t v = 0; v < values; ++v) {
     int out = instr.out[1 + v];
-    const std::vector<std::vector<unsigned char>>* first = &state.stored[static_cast<size_t>(group * splits)];
-    std::memcpy(raw(out), last ? (*first)[v].data() : raw(instr.in[2 + v]), bytes(out));
-    if (!last) continue;
+    if (!last) {
+      copy(instr.in[2 + v], out);
+      continue;
+    }
+    // The sums in index order: split 0's values, plus 1's, plus 2's, ...
+    std::memcpy(raw(out), state.stored[static_cast<size_t>(group * splits)][v].data(), bytes(out));
     for (int64_t j = 1; j < splits; ++j)
       binaryTile(BinaryOp::Add, program_.slotDTypes[static_cast<size_t>(out)], raw(out),
                  state.stored[static_cast<size_t>(group * splits + j)][v].data(), raw(out),

@@ -180,9 +180,8 @@ void KernelCodegen::blockedFmaDot(const tir::Op& op, const Layout& layout) {
   tiles_[op.result()] = acc;
 }
 
-Slots KernelCodegen::rebankAccumulators(const tir::Op& dot, const Slots& acc) {
+Slots KernelCodegen::rebankAccumulators(const tir::Op& dot, const Layout& layout, const Slots& acc) {
   // Only where each four slots are the columns of one of b's 16-byte vectors.
-  Layout layout = *layouts_.blockedFmaLayout(dot);
   int64_t n = matrixShape(dot.operand(1)->type().shape)->back();
   if (n < 4 || layout.bits[0] != Layout::kRegister || layout.bits[1] != Layout::kRegister) return acc;
   // Each thread's 16 bytes of scratch memory, once every thread is past the

@@ -429,8 +429,10 @@ void KernelCodegen::emitFor(const tir::Op& op) {
     // Nor the last iteration's wgmma.
     const tir::Op* producer = yield.operand(i)->definingOp();
     if (producer && producer->kind() == tir::OpKind::Dot && keepsInFlight(*producer)) result = waitForWarpGroupMma(result, 0);
-    if (producer && producer->kind() == tir::OpKind::Dot && layouts_.blockedFmaLayout(*producer))
-      result = rebankAccumulators(*producer, result);
+    if (std::optional<Layout> blocked = producer && producer->kind() == tir::OpKind::Dot
+                                            ? layouts_.blockedFmaLayout(*producer)
+                                            : std::nullopt)
+      result = rebankAccumulators(*producer, *blocked, result);
     define(op.result(i), result);
   }
 }

@@ -155,10 +155,10 @@ class KernelCodegen {
   // An f32 dot on FMAs, each thread a block of the accumulator (`layout`,
   // fmaDotLayout), both operands read from shared memory in vectors.
   void blockedFmaDot(const tir::Op& op, const Layout& layout);
-  // A blocked dot's accumulators `acc` after its K loop, passed through
-  // shared memory so that ptxas keeps them, in the loop, in registers of the
-  // other bank than the elements of b they meet.
-  Slots rebankAccumulators(const tir::Op& dot, const Slots& acc);
+  // A blocked dot's accumulators `acc` (in its `layout`) after its K loop,
+  // passed through shared memory so that ptxas keeps them, in the loop, in
+  // registers of the other bank than the elements of b they meet.
+  Slots rebankAccumulators(const tir::Op& dot, const Layout& layout, const Slots& acc);
   // ---- split_tail's sums (CombineSplits.cpp) ----
   void combineSplits(const tir::Op& op);
   // ---- tensor cores (TensorCore.cpp) ----

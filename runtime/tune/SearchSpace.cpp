@@ -77,6 +77,10 @@ SearchSpace::SearchSpace(LoopShape shape) : shape_(std::move(shape)) {
   }
 }
 
+bool SearchSpace::offersPidType(const std::string& pidType) const {
+  return std::find(pidTypes_.begin(), pidTypes_.end(), pidType) != pidTypes_.end();
+}
+
 std::vector<std::string> SearchSpace::knobNames() const {
   std::vector<std::string> names;
   for (size_t i = 0; i < blockSizes_.size(); ++i) names.push_back("block_sizes[" + std::to_string(i) + "]");
@@ -92,7 +96,7 @@ LoopConfig SearchSpace::clamp(LoopConfig config) const {
   config.blockSizes.resize(blockSizes_.size(), 1);
   for (size_t i = 0; i < blockSizes_.size(); ++i) config.blockSizes[i] = nearest(blockSizes_[i], config.blockSizes[i]);
   config.numWarps = nearest(warps_, config.numWarps);
-  if (std::find(pidTypes_.begin(), pidTypes_.end(), config.pidType) == pidTypes_.end()) config.pidType = "flat";
+  if (!offersPidType(config.pidType)) config.pidType = "flat";
   config.l2Grouping = nearest(l2Groupings_, config.l2Grouping);
   config.numStages = nearest(stages_, config.numStages);
   if (loopOrders_.empty()) config.loopOrder.clear();
@@ -179,8 +183,7 @@ std::vector<LoopConfig> SearchSpace::heuristicSeeds(const LoopConfig& defaults) 
       }
       c.numWarps = warps;
       add(c);
-      if (elements == 4096 && warps == 8 &&
-          std::find(pidTypes_.begin(), pidTypes_.end(), "persistent_blocked") != pidTypes_.end()) {
+      if (elements == 4096 && warps == 8 && offersPidType("persistent_blocked")) {
         c.pidType = "persistent_blocked";
         add(c);
       }
@@ -210,7 +213,6 @@ std::vector<LoopConfig> SearchSpace::heuristicSeeds(const LoopConfig& defaults) 
     // two stages. Those of f32 dots also with split_tail: the FMA dot's
     // tiles are small, and the last of their many waves is worth spreading
     // (H100, f32 4096^3 on [64, 128, 32]: 2.72 ms flat, 2.61 split).
-    bool splitTail = std::find(pidTypes_.begin(), pidTypes_.end(), "split_tail") != pidTypes_.end();
     for (const DotTile& tile : {DotTile{128, 128, 64, 4, 3}, DotTile{128, 128, 32, 4, 4}, DotTile{128, 256, 64, 8, 3},
                                 DotTile{256, 128, 64, 8, 3}, DotTile{64, 128, 64, 4, 3}, DotTile{128, 64, 64, 4, 3},
                                 DotTile{128, 128, 32, 8, 3}, DotTile{256, 128, 32, 8, 3}, DotTile{128, 64, 64, 8, 2},
@@ -243,7 +245,7 @@ std::vector<LoopConfig> SearchSpace::heuristicSeeds(const LoopConfig& defaults) 
         add(seed);
       };
       addGrouped(c);
-      if (splitTail && tile.k == 32) {
+      if (tile.k == 32 && offersPidType("split_tail")) {
         LoopConfig split = c;
         split.pidType = "split_tail";
         add(split);

@@ -59,6 +59,7 @@ class SearchSpace {
   const std::vector<std::vector<int64_t>>& blockSizeChoices() const { return blockSizes_; }
   const std::vector<int64_t>& warpChoices() const { return warps_; }
   const std::vector<std::string>& pidTypeChoices() const { return pidTypes_; }
+  bool offersPidType(const std::string& pidType) const;
   const std::vector<int64_t>& l2GroupingChoices() const { return l2Groupings_; }
   const std::vector<std::vector<int64_t>>& loopOrderChoices() const { return loopOrders_; }
   const std::vector<int64_t>& stageChoices() const { return stages_; }

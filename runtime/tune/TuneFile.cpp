@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-#include <algorithm>
 #include <sstream>
 
 #include "lower/IR.h"
@@ -79,8 +78,8 @@ TunedLoop readEntry(const toml::table& table, size_t index) {
   if (loop.config.numWarps < 1 || loop.config.numWarps > 32 || (loop.config.numWarps & (loop.config.numWarps - 1)))
     read.fail(table.get("num_warps"), "'num_warps' must be a power of two from 1 to 32");
   loop.config.pidType = read.get<std::string>("pid_type", "a string");
-  const std::vector<std::string>& pidTypes = tir::pidTypes();
-  if (std::find(pidTypes.begin(), pidTypes.end(), loop.config.pidType) == pidTypes.end()) {
+  if (!tir::isPidType(loop.config.pidType)) {
+    const std::vector<std::string>& pidTypes = tir::pidTypes();
     std::string names;
     for (size_t i = 0; i < pidTypes.size(); ++i)
       names += (i == 0 ? "'" : i + 1 == pidTypes.size() ? " or '" : ", '") + pidTypes[i] + "'";
